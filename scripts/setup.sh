@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package that assay's build, tests and benchmarks need.
+# Idempotent: packages already present are skipped; uses sudo when not root.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build ccache pkg-config clang-format clang-tidy
+  # libraries
+  libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libboost-math-dev
+  libeigen3-dev libtbb-dev libtomlplusplus-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # independent reference implementations used by the tests
+  r-base-core r-cran-proc python3 python3-numpy python3-scipy python3-sklearn
+  python3-statsmodels python3-jsonschema
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The test command: installs what is needed, checks formatting, builds, runs
+# every test, then runs them again under AddressSanitizer + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+echo "== format check"
+git ls-files -- '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
+
+echo "== build and test (Release)"
+scripts/build.sh
+(cd build && ctest --output-on-failure --parallel 2)
+
+echo "== build and test (AddressSanitizer + UndefinedBehaviorSanitizer)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DASSAY_SANITIZE=ON \
+  -DASSAY_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan --parallel
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure --parallel 2 --label-exclude slow)
+echo "== all tests passed"

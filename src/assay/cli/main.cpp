@@ -1,0 +1,33 @@
+// Entry point of the `assay` program: parses the command line and hands over
+// to one verb.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include "assay/cli/commands.h"
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_st("assay"));
+  spdlog::set_pattern("%^%l%$: %v");
+
+  CLI::App app{"assay: defensible evidence about medical-imaging AI models"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", ASSAY_VERSION);
+  const assay::cli::Runner evaluate = assay::cli::AddEvaluateCommand(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);
+    return 2;  // a wrong command line is bad input
+  }
+  std::string command_line = "assay";
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+  if (app.got_subcommand("evaluate")) return evaluate(command_line);
+  return 2;
+}

@@ -1,0 +1,236 @@
+#include "assay/data/case_table.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "assay/io/record_source.h"
+
+namespace assay::data {
+namespace {
+
+bool IsMissing(const std::optional<std::string_view>& value) {
+  if (!value) return true;
+  return value->empty() || *value == "NA";
+}
+
+std::string_view Trim(std::string_view text) {
+  const auto begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  const auto end = text.find_last_not_of(" \t");
+  return text.substr(begin, end - begin + 1);
+}
+
+// Parses a finite number, or explains why the text is not one.
+Result<double> ParseScore(std::string_view text, std::string_view where) {
+  const std::string_view trimmed = Trim(text);
+  double value = 0.0;
+  const char* first = trimmed.data();
+  const char* last = first + trimmed.size();
+  if (!trimmed.empty() && *first == '+') ++first;
+  const auto [end, error] = std::from_chars(first, last, value);
+  if (error != std::errc() || end != last || trimmed.empty()) {
+    return InvalidInput(fmt::format("{}: '{}' is not a number", where, text));
+  }
+  if (!std::isfinite(value)) {
+    return InvalidInput(fmt::format("{}: '{}' is not a finite number", where, text));
+  }
+  return value;
+}
+
+// Builds a categorical column value by value.
+class CategoricalBuilder {
+ public:
+  explicit CategoricalBuilder(std::string name) { column_.name = std::move(name); }
+
+  void Add(const std::optional<std::string_view>& value) {
+    const std::string level = IsMissing(value) ? kMissingLevel : std::string(Trim(*value));
+    auto [found, inserted] =
+        index_.emplace(level, static_cast<std::uint32_t>(column_.levels.size()));
+    if (inserted) column_.levels.push_back(level);
+    column_.codes.push_back(found->second);
+  }
+
+  CategoricalColumn Take() { return std::move(column_); }
+
+ private:
+  CategoricalColumn column_;
+  std::unordered_map<std::string, std::uint32_t> index_;
+};
+
+struct ColumnIndex {
+  std::size_t truth = 0, score = 1;
+  std::optional<std::size_t> id, cluster, compare;
+  std::size_t first_group = 0;
+};
+
+class Loader {
+ public:
+  Loader(const std::string& path, const CaseRoles& roles) : roles_(roles) {
+    table_.source = path;
+    table_.positive_label = roles.positive;
+    table_.direction = roles.direction;
+  }
+
+  Result<CaseTable> Run() {
+    auto source = io::OpenRecordSource(table_.source, RequestedColumns());
+    if (!source.ok()) return source.status();
+    source_ = source->get();
+
+    for (;;) {
+      auto more = source_->Next();
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      ++table_.flow.received;
+      ASSAY_RETURN_IF_ERROR(AddRecord());
+    }
+    return Finish();
+  }
+
+ private:
+  std::vector<std::string> RequestedColumns() {
+    std::vector<std::string> columns = {roles_.truth, roles_.score};
+    auto add = [&columns](const std::optional<std::string>& name) -> std::optional<std::size_t> {
+      if (!name) return std::nullopt;
+      columns.push_back(*name);
+      return columns.size() - 1;
+    };
+    index_.id = add(roles_.id);
+    index_.cluster = add(roles_.cluster);
+    index_.compare = add(roles_.compare);
+    index_.first_group = columns.size();
+    for (const auto& group : roles_.groups) {
+      columns.push_back(group);
+      groups_.emplace_back(group);
+    }
+    if (roles_.cluster) cluster_.emplace(*roles_.cluster);
+    return columns;
+  }
+
+  std::string Where(const std::string& column) const {
+    return fmt::format("{} line {}, column '{}'", table_.source, source_->line(), column);
+  }
+
+  Status AddRecord() {
+    std::string id;
+    if (index_.id) {
+      const auto value = source_->Value(*index_.id);
+      if (IsMissing(value)) return InvalidInput(Where(*roles_.id) + ": the case id is empty");
+      id = std::string(Trim(*value));
+    }
+
+    // Exclusions allowed by the caller are recorded before any other check.
+    const auto truth = source_->Value(index_.truth);
+    if (IsMissing(truth)) {
+      if (!roles_.exclude_missing_truth) {
+        return InvalidInput(Where(roles_.truth) +
+                            ": the truth is missing (use --exclude-missing-truth to exclude "
+                            "such cases; they are then listed in the case flow)");
+      }
+      return Exclude("missing_truth", std::move(id));
+    }
+    const auto score = source_->Value(index_.score);
+    if (IsMissing(score)) {
+      if (!roles_.exclude_missing_score) {
+        return InvalidInput(Where(roles_.score) +
+                            ": the score is missing (use --exclude-missing-score to exclude "
+                            "such cases; they are then listed in the case flow)");
+      }
+      return Exclude("missing_score", std::move(id));
+    }
+    std::optional<std::string_view> compare;
+    if (index_.compare) {
+      compare = source_->Value(*index_.compare);
+      if (IsMissing(compare)) {
+        if (!roles_.exclude_missing_score) {
+          return InvalidInput(Where(*roles_.compare) + ": the comparator score is missing");
+        }
+        return Exclude("missing_comparator_score", std::move(id));
+      }
+    }
+
+    auto positive = ClassifyTruth(Trim(*truth));
+    if (!positive.ok()) return positive.status();
+    auto value = ParseScore(*score, Where(roles_.score));
+    if (!value.ok()) return value.status();
+    if (compare) {
+      auto compared = ParseScore(*compare, Where(*roles_.compare));
+      if (!compared.ok()) return compared.status();
+      table_.compare.push_back(*compared);
+    }
+    if (index_.id && !seen_ids_.emplace(id, source_->line()).second) {
+      return InvalidInput(fmt::format("{}: case id '{}' already appeared on line {}",
+                                      Where(*roles_.id), id, seen_ids_[id]));
+    }
+
+    table_.truth.push_back(*positive ? 1 : 0);
+    table_.score.push_back(*value);
+    if (cluster_) cluster_->Add(source_->Value(*index_.cluster));
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      groups_[g].Add(source_->Value(index_.first_group + g));
+    }
+    return Status::Ok();
+  }
+
+  Status Exclude(const char* reason, std::string id) {
+    table_.flow.exclusions.push_back({reason, source_->line(), std::move(id)});
+    return Status::Ok();
+  }
+
+  Result<bool> ClassifyTruth(std::string_view truth) {
+    if (truth == roles_.positive) return true;
+    if (table_.negative_label.empty()) {
+      table_.negative_label = std::string(truth);
+      return false;
+    }
+    if (truth == table_.negative_label) return false;
+    return InvalidInput(fmt::format(
+        "{}: truth '{}' is neither the positive value '{}' nor the negative value '{}' seen "
+        "before; the truth column must hold exactly two values",
+        Where(roles_.truth), truth, roles_.positive, table_.negative_label));
+  }
+
+  Result<CaseTable> Finish() {
+    const std::size_t n = table_.size();
+    if (n == 0) {
+      return InvalidInput(fmt::format("{}: no cases to analyse ({} received, {} excluded)",
+                                      table_.source, table_.flow.received,
+                                      table_.flow.exclusions.size()));
+    }
+    const std::size_t positives = table_.positives();
+    if (positives == 0 || positives == n) {
+      return InvalidInput(fmt::format(
+          "{}: only one class is present ({} cases, all '{}'); ROC analysis needs positives "
+          "and negatives",
+          table_.source, n, positives == 0 ? table_.negative_label : roles_.positive));
+    }
+    table_.flow.analysed = n;
+    if (cluster_) table_.cluster = cluster_->Take();
+    for (auto& group : groups_) table_.groups.push_back(group.Take());
+    return std::move(table_);
+  }
+
+  const CaseRoles& roles_;
+  CaseTable table_;
+  io::RecordSource* source_ = nullptr;
+  ColumnIndex index_;
+  std::optional<CategoricalBuilder> cluster_;
+  std::vector<CategoricalBuilder> groups_;
+  std::unordered_map<std::string, std::uint64_t> seen_ids_;
+};
+
+}  // namespace
+
+std::size_t CaseTable::positives() const {
+  return static_cast<std::size_t>(std::count(truth.begin(), truth.end(), std::uint8_t{1}));
+}
+
+Result<CaseTable> LoadCaseTable(const std::string& path, const CaseRoles& roles) {
+  return Loader(path, roles).Run();
+}
+
+}  // namespace assay::data

@@ -1,0 +1,32 @@
+// The evidence.json document of `assay evaluate`: findings, comparisons,
+// subgroup tests, case flow, curves and methods, in the versioned schema
+// documented in docs/evidence.schema.json.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "assay/analysis/evaluation.h"
+#include "assay/data/case_table.h"
+
+namespace assay::evidence {
+
+inline constexpr const char* kSchemaVersion = "0.1.0";
+
+// What produced the evaluation, recorded for reproducibility.
+struct RunContext {
+  std::string tool_version;
+  std::string created;                  // ISO 8601 UTC timestamp
+  std::string command_line;
+  nlohmann::json options;               // the options as given
+};
+
+nlohmann::json EvaluationToJson(const data::CaseTable& table,
+                                const analysis::Evaluation& evaluation,
+                                const RunContext& context);
+
+// Writes `document` to `directory`/evidence.json via a temporary file and a
+// rename, so a failed run never leaves a partial file. Creates the directory.
+Status WriteEvidence(const std::string& directory, const nlohmann::json& document);
+
+}  // namespace assay::evidence

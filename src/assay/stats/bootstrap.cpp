@@ -1,0 +1,228 @@
+#include "assay/stats/bootstrap.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <numeric>
+
+#include "assay/core/random.h"
+#include "assay/stats/roc.h"
+
+namespace assay::stats {
+namespace {
+
+constexpr std::uint64_t kStratifiedPurpose = PurposeId("bootstrap_auc_stratified");
+constexpr std::uint64_t kClusterPurpose = PurposeId("bootstrap_auc_cluster");
+
+// The cases in ascending score order, with what a weighted AUC pass needs.
+struct SortedCases {
+  std::vector<std::uint32_t> order;      // case index at each sorted position
+  std::vector<std::uint8_t> positive;    // per sorted position
+  std::vector<std::uint8_t> ends_group;  // 1 where the next position has a higher score
+};
+
+SortedCases SortCases(std::span<const double> score, std::span<const std::uint8_t> truth) {
+  SortedCases sorted;
+  const std::size_t n = score.size();
+  sorted.order.resize(n);
+  std::iota(sorted.order.begin(), sorted.order.end(), 0U);
+  std::sort(sorted.order.begin(), sorted.order.end(),
+            [&score](std::uint32_t a, std::uint32_t b) { return score[a] < score[b]; });
+  sorted.positive.resize(n);
+  sorted.ends_group.resize(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    sorted.positive[k] = truth[sorted.order[k]];
+    sorted.ends_group[k] = k + 1 == n || score[sorted.order[k + 1]] > score[sorted.order[k]];
+  }
+  return sorted;
+}
+
+// AUC of the sample in which sorted position k appears weight[k] times.
+// Hand-written single pass: ties within a score group count one half.
+double WeightedAuc(const SortedCases& sorted, std::span<const std::uint32_t> weight) {
+  std::uint64_t doubled = 0;  // 2 * sum over pairs of psi, in integer arithmetic
+  std::uint64_t negatives_below = 0, group_positive = 0, group_negative = 0;
+  std::uint64_t total_positive = 0;
+  const std::size_t n = weight.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::uint64_t w = weight[k];
+    if (sorted.positive[k]) {
+      group_positive += w;
+    } else {
+      group_negative += w;
+    }
+    if (sorted.ends_group[k]) {
+      doubled += group_positive * (2 * negatives_below + group_negative);
+      negatives_below += group_negative;
+      total_positive += group_positive;
+      group_positive = group_negative = 0;
+    }
+  }
+  return static_cast<double>(doubled) /
+         (2.0 * static_cast<double>(total_positive) * static_cast<double>(negatives_below));
+}
+
+// Runs `replicate(r, weights)` for every replicate in parallel, each thread
+// with its own weight buffer of n entries.
+template <typename Replicate>
+std::vector<double> RunReplicates(std::size_t n, std::size_t count, Replicate replicate) {
+  std::vector<double> result(count);
+  tbb::enumerable_thread_specific<std::vector<std::uint32_t>> buffers(
+      [n] { return std::vector<std::uint32_t>(n); });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      auto& weights = buffers.local();
+                      for (std::size_t r = range.begin(); r != range.end(); ++r) {
+                        std::fill(weights.begin(), weights.end(), 0U);
+                        result[r] = replicate(r, weights);
+                      }
+                    });
+  return result;
+}
+
+double NormalCdf(double x) {
+  return boost::math::cdf(boost::math::normal_distribution<double>(), x);
+}
+double NormalQuantile(double p) {
+  return boost::math::quantile(boost::math::normal_distribution<double>(), p);
+}
+
+}  // namespace
+
+BootstrapAuc StratifiedBootstrapAuc(std::span<const double> score,
+                                    std::span<const std::uint8_t> truth,
+                                    const BootstrapOptions& options) {
+  const SortedCases sorted = SortCases(score, truth);
+  std::vector<std::uint32_t> positive_positions, negative_positions;
+  for (std::uint32_t k = 0; k < sorted.positive.size(); ++k) {
+    (sorted.positive[k] ? positive_positions : negative_positions).push_back(k);
+  }
+
+  BootstrapAuc result;
+  std::vector<std::uint32_t> ones(score.size(), 1U);
+  result.auc = WeightedAuc(sorted, ones);
+  result.replicates = RunReplicates(
+      score.size(), options.replicates, [&](std::size_t r, std::vector<std::uint32_t>& weights) {
+        RandomStream stream(options.seed, kStratifiedPurpose, r);
+        for (std::size_t i = 0; i < positive_positions.size(); ++i) {
+          ++weights[positive_positions[stream.NextBelow(positive_positions.size())]];
+        }
+        for (std::size_t j = 0; j < negative_positions.size(); ++j) {
+          ++weights[negative_positions[stream.NextBelow(negative_positions.size())]];
+        }
+        return WeightedAuc(sorted, weights);
+      });
+
+  // Leave-one-case-out AUCs from DeLong placements:
+  // removing positive i gives (n1 A - V10_i) / (n1 - 1), and symmetrically.
+  std::vector<double> pos, neg;
+  for (std::size_t k = 0; k < score.size(); ++k) (truth[k] ? pos : neg).push_back(score[k]);
+  const DelongAuc delong = Delong(SortScores(pos, neg));
+  const double n1 = static_cast<double>(pos.size()), n0 = static_cast<double>(neg.size());
+  for (double v : delong.positive_placements) {
+    result.jackknife.push_back((n1 * delong.auc - v) / (n1 - 1.0));
+  }
+  for (double v : delong.negative_placements) {
+    result.jackknife.push_back((n0 * delong.auc - v) / (n0 - 1.0));
+  }
+  return result;
+}
+
+BootstrapAuc ClusterBootstrapAuc(std::span<const double> score,
+                                 std::span<const std::uint8_t> truth,
+                                 std::span<const std::uint32_t> cluster, std::size_t cluster_count,
+                                 const BootstrapOptions& options) {
+  const SortedCases sorted = SortCases(score, truth);
+  std::vector<std::uint32_t> cluster_at(score.size());  // cluster of each sorted position
+  for (std::size_t k = 0; k < score.size(); ++k) cluster_at[k] = cluster[sorted.order[k]];
+
+  BootstrapAuc result;
+  std::vector<std::uint32_t> ones(score.size(), 1U);
+  result.auc = WeightedAuc(sorted, ones);
+
+  const std::size_t n = score.size();
+  tbb::enumerable_thread_specific<std::vector<std::uint32_t>> cluster_counts(
+      [cluster_count] { return std::vector<std::uint32_t>(cluster_count); });
+  result.replicates = RunReplicates(n, options.replicates, [&](std::size_t r,
+                                                               std::vector<std::uint32_t>& weights) {
+    auto& counts = cluster_counts.local();
+    for (std::uint64_t attempt = 0;; ++attempt) {
+      std::fill(counts.begin(), counts.end(), 0U);
+      RandomStream stream(options.seed, kClusterPurpose, r, attempt);
+      for (std::size_t c = 0; c < cluster_count; ++c) ++counts[stream.NextBelow(cluster_count)];
+      bool has_positive = false, has_negative = false;
+      for (std::size_t k = 0; k < n; ++k) {
+        weights[k] = counts[cluster_at[k]];
+        if (weights[k] > 0) (sorted.positive[k] ? has_positive : has_negative) = true;
+      }
+      if (has_positive && has_negative) return WeightedAuc(sorted, weights);
+    }
+  });
+
+  // Leave-one-cluster-out AUCs, one weighted pass each: O(n * clusters),
+  // acceptable for BCa on patient clusters; the percentile interval avoids it.
+  std::vector<std::uint32_t> weights(n);
+  for (std::size_t c = 0; c < cluster_count; ++c) {
+    bool has_positive = false, has_negative = false;
+    for (std::size_t k = 0; k < n; ++k) {
+      weights[k] = cluster_at[k] == c ? 0U : 1U;
+      if (weights[k] > 0) (sorted.positive[k] ? has_positive : has_negative) = true;
+    }
+    if (has_positive && has_negative) result.jackknife.push_back(WeightedAuc(sorted, weights));
+  }
+  return result;
+}
+
+double Quantile(std::vector<double> values, double probability) {
+  std::sort(values.begin(), values.end());
+  const double position = probability * static_cast<double>(values.size() - 1);
+  const auto below = static_cast<std::size_t>(std::floor(position));
+  const std::size_t above = std::min(below + 1, values.size() - 1);
+  const double fraction = position - static_cast<double>(below);
+  return values[below] + fraction * (values[above] - values[below]);
+}
+
+Interval PercentileInterval(const BootstrapAuc& bootstrap, double level) {
+  const double alpha = 1.0 - level;
+  return Interval{Quantile(bootstrap.replicates, alpha / 2.0),
+                  Quantile(bootstrap.replicates, 1.0 - alpha / 2.0), level,
+                  "bootstrap_percentile"};
+}
+
+std::optional<Interval> BcaInterval(const BootstrapAuc& bootstrap, double level) {
+  const auto count = static_cast<double>(bootstrap.replicates.size());
+  double below = 0.0;
+  for (double value : bootstrap.replicates) {
+    if (value < bootstrap.auc) below += 1.0;
+    if (value == bootstrap.auc) below += 0.5;
+  }
+  if (below <= 0.0 || below >= count) return std::nullopt;
+  const double bias = NormalQuantile(below / count);
+
+  // Acceleration from the jackknife's skewness.
+  double mean = 0.0;
+  for (double value : bootstrap.jackknife) mean += value;
+  mean /= static_cast<double>(bootstrap.jackknife.size());
+  double squares = 0.0, cubes = 0.0;
+  for (double value : bootstrap.jackknife) {
+    const double d = mean - value;
+    squares += d * d;
+    cubes += d * d * d;
+  }
+  const double acceleration = squares > 0.0 ? cubes / (6.0 * std::pow(squares, 1.5)) : 0.0;
+
+  auto adjusted = [&](double probability) {
+    const double z = NormalQuantile(probability);
+    return NormalCdf(bias + (bias + z) / (1.0 - acceleration * (bias + z)));
+  };
+  const double alpha = 1.0 - level;
+  return Interval{Quantile(bootstrap.replicates, adjusted(alpha / 2.0)),
+                  Quantile(bootstrap.replicates, adjusted(1.0 - alpha / 2.0)), level,
+                  "bootstrap_bca"};
+}
+
+}  // namespace assay::stats

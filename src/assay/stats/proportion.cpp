@@ -1,0 +1,152 @@
+#include "assay/stats/proportion.h"
+
+#include <algorithm>
+#include <boost/math/distributions/beta.hpp>
+#include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <limits>
+
+namespace assay::stats {
+namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+Interval Make(double lower, double upper, double level, ProportionMethod method) {
+  return Interval{lower, upper, level, std::string(ProportionMethodName(method))};
+}
+
+double BetaQuantile(double a, double b, double p) {
+  return boost::math::quantile(boost::math::beta_distribution<double>(a, b), p);
+}
+
+// Logit-scale interval around log(ratio) with standard error `se`.
+Interval LogInterval(double log_ratio, double se, double level, const char* method) {
+  const double z = NormalQuantileTwoSided(level);
+  return Interval{std::exp(log_ratio - z * se), std::exp(log_ratio + z * se), level, method};
+}
+
+}  // namespace
+
+double NormalQuantileTwoSided(double level) {
+  return boost::math::quantile(boost::math::normal_distribution<double>(), 0.5 + level / 2.0);
+}
+
+std::string_view ProportionMethodName(ProportionMethod method) {
+  switch (method) {
+    case ProportionMethod::kWilson: return "wilson";
+    case ProportionMethod::kClopperPearson: return "clopper_pearson";
+    case ProportionMethod::kJeffreys: return "jeffreys";
+    case ProportionMethod::kAgrestiCoull: return "agresti_coull";
+    case ProportionMethod::kWald: return "wald";
+  }
+  return "unknown";
+}
+
+std::optional<ProportionMethod> ParseProportionMethod(std::string_view name) {
+  for (auto method : {ProportionMethod::kWilson, ProportionMethod::kClopperPearson,
+                      ProportionMethod::kJeffreys, ProportionMethod::kAgrestiCoull,
+                      ProportionMethod::kWald}) {
+    if (ProportionMethodName(method) == name) return method;
+  }
+  return std::nullopt;
+}
+
+Interval ProportionInterval(std::uint64_t successes, std::uint64_t trials, double level,
+                            ProportionMethod method) {
+  const auto x = static_cast<double>(successes);
+  const auto n = static_cast<double>(trials);
+  const double p = x / n;
+  const double alpha = 1.0 - level;
+  const double z = NormalQuantileTwoSided(level);
+
+  switch (method) {
+    case ProportionMethod::kWilson: {
+      const double z2 = z * z;
+      const double center = (x + z2 / 2.0) / (n + z2);
+      const double half = z / (n + z2) * std::sqrt(x * (n - x) / n + z2 / 4.0);
+      return Make(std::max(0.0, center - half), std::min(1.0, center + half), level, method);
+    }
+    case ProportionMethod::kClopperPearson: {
+      const double lower = successes == 0 ? 0.0 : BetaQuantile(x, n - x + 1.0, alpha / 2.0);
+      const double upper =
+          successes == trials ? 1.0 : BetaQuantile(x + 1.0, n - x, 1.0 - alpha / 2.0);
+      return Make(lower, upper, level, method);
+    }
+    case ProportionMethod::kJeffreys: {
+      // The Beta(x + 1/2, n - x + 1/2) posterior's equal-tailed interval, as in statsmodels.
+      return Make(BetaQuantile(x + 0.5, n - x + 0.5, alpha / 2.0),
+                  BetaQuantile(x + 0.5, n - x + 0.5, 1.0 - alpha / 2.0), level, method);
+    }
+    case ProportionMethod::kAgrestiCoull: {
+      const double n_adjusted = n + z * z;
+      const double p_adjusted = (x + z * z / 2.0) / n_adjusted;
+      const double half = z * std::sqrt(p_adjusted * (1.0 - p_adjusted) / n_adjusted);
+      return Make(std::max(0.0, p_adjusted - half), std::min(1.0, p_adjusted + half), level,
+                  method);
+    }
+    case ProportionMethod::kWald: {
+      const double half = z * std::sqrt(p * (1.0 - p) / n);
+      return Make(std::max(0.0, p - half), std::min(1.0, p + half), level, method);
+    }
+  }
+  return Make(0.0, 1.0, level, method);
+}
+
+RatioEstimate PositiveLikelihoodRatio(std::uint64_t true_positives, std::uint64_t positives,
+                                      std::uint64_t true_negatives, std::uint64_t negatives,
+                                      double level) {
+  const auto tp = static_cast<double>(true_positives);
+  const auto fp = static_cast<double>(negatives - true_negatives);
+  const auto n1 = static_cast<double>(positives);
+  const auto n0 = static_cast<double>(negatives);
+  if (true_positives == 0) return {0.0, Interval{0.0, kInfinity, level, "log_ratio"}};
+  if (fp == 0.0) return {kInfinity, Interval{0.0, kInfinity, level, "log_ratio"}};
+  const double ratio = (tp / n1) / (fp / n0);
+  const double se = std::sqrt(1.0 / tp - 1.0 / n1 + 1.0 / fp - 1.0 / n0);
+  return {ratio, LogInterval(std::log(ratio), se, level, "log_ratio")};
+}
+
+RatioEstimate NegativeLikelihoodRatio(std::uint64_t true_positives, std::uint64_t positives,
+                                      std::uint64_t true_negatives, std::uint64_t negatives,
+                                      double level) {
+  const auto fn = static_cast<double>(positives - true_positives);
+  const auto tn = static_cast<double>(true_negatives);
+  const auto n1 = static_cast<double>(positives);
+  const auto n0 = static_cast<double>(negatives);
+  if (fn == 0.0) return {0.0, Interval{0.0, kInfinity, level, "log_ratio"}};
+  if (true_negatives == 0) return {kInfinity, Interval{0.0, kInfinity, level, "log_ratio"}};
+  const double ratio = (fn / n1) / (tn / n0);
+  const double se = std::sqrt(1.0 / fn - 1.0 / n1 + 1.0 / tn - 1.0 / n0);
+  return {ratio, LogInterval(std::log(ratio), se, level, "log_ratio")};
+}
+
+RatioEstimate PredictiveValueAtPrevalence(bool positive_predictive, std::uint64_t true_positives,
+                                          std::uint64_t positives, std::uint64_t true_negatives,
+                                          std::uint64_t negatives, double prevalence,
+                                          double level) {
+  const auto n1 = static_cast<double>(positives);
+  const auto n0 = static_cast<double>(negatives);
+  const double sensitivity = static_cast<double>(true_positives) / n1;
+  const double specificity = static_cast<double>(true_negatives) / n0;
+  const char* method = "logit_mercaldo";
+
+  // logit(PPV) = log(sens * prev / ((1 - spec) * (1 - prev))); NPV symmetrically.
+  double numerator = positive_predictive ? sensitivity * prevalence
+                                         : specificity * (1.0 - prevalence);
+  double denominator = positive_predictive ? (1.0 - specificity) * (1.0 - prevalence)
+                                           : (1.0 - sensitivity) * prevalence;
+  if (denominator == 0.0) return {1.0, Interval{1.0, 1.0, level, method}};
+  if (numerator == 0.0) return {0.0, Interval{0.0, 0.0, level, method}};
+  const double estimate = numerator / (numerator + denominator);
+  const double variance =
+      positive_predictive
+          ? (1.0 - sensitivity) / (sensitivity * n1) + specificity / ((1.0 - specificity) * n0)
+          : sensitivity / ((1.0 - sensitivity) * n1) + (1.0 - specificity) / (specificity * n0);
+  const double z = NormalQuantileTwoSided(level);
+  const double logit = std::log(numerator / denominator);
+  auto expit = [](double t) { return 1.0 / (1.0 + std::exp(-t)); };
+  return {estimate, Interval{expit(logit - z * std::sqrt(variance)),
+                             expit(logit + z * std::sqrt(variance)), level, method}};
+}
+
+}  // namespace assay::stats

@@ -1,0 +1,246 @@
+#include "assay/stats/roc.h"
+
+#include <tbb/parallel_invoke.h>
+
+#include <algorithm>
+#include <boost/math/distributions/normal.hpp>
+#include <boost/sort/spreadsort/float_sort.hpp>
+#include <cmath>
+#include <limits>
+
+namespace assay::stats {
+namespace {
+
+double SampleVariance(std::span<const double> values, double mean) {
+  double sum = 0.0;
+  for (double v : values) sum += (v - mean) * (v - mean);
+  return sum / static_cast<double>(values.size() - 1);
+}
+
+// Placement of every score of `own` among `other` (both sorted), by one merge.
+// With `count_below` true: (#other < s + #other == s / 2) / |other|;
+// otherwise (#other > s + #other == s / 2) / |other|.
+std::vector<double> MergePlacements(const std::vector<double>& own,
+                                    const std::vector<double>& other, bool count_below) {
+  std::vector<double> placements(own.size());
+  const double size = static_cast<double>(other.size());
+  std::size_t below = 0;  // other[below-1] < s
+  std::size_t not_above = 0;  // other[not_above-1] <= s
+  for (std::size_t i = 0; i < own.size(); ++i) {
+    const double s = own[i];
+    while (below < other.size() && other[below] < s) ++below;
+    if (not_above < below) not_above = below;
+    while (not_above < other.size() && other[not_above] <= s) ++not_above;
+    const double ties = static_cast<double>(not_above - below);
+    const double strictly = count_below ? static_cast<double>(below)
+                                        : static_cast<double>(other.size() - not_above);
+    placements[i] = (strictly + ties / 2.0) / size;
+  }
+  return placements;
+}
+
+double Mean(std::span<const double> values) {
+  double sum = 0.0;
+  for (double v : values) sum += v;
+  return sum / static_cast<double>(values.size());
+}
+
+}  // namespace
+
+SortedScores SortScores(std::span<const double> positives, std::span<const double> negatives) {
+  SortedScores sorted{{positives.begin(), positives.end()}, {negatives.begin(), negatives.end()}};
+  tbb::parallel_invoke(
+      [&] { boost::sort::spreadsort::float_sort(sorted.positives.begin(), sorted.positives.end()); },
+      [&] { boost::sort::spreadsort::float_sort(sorted.negatives.begin(), sorted.negatives.end()); });
+  return sorted;
+}
+
+std::vector<RocPoint> RocCurve(const SortedScores& scores) {
+  const auto& pos = scores.positives;
+  const auto& neg = scores.negatives;
+  const auto n1 = static_cast<double>(pos.size());
+  const auto n0 = static_cast<double>(neg.size());
+
+  std::vector<RocPoint> curve;
+  curve.push_back({std::numeric_limits<double>::infinity(), 0, 0, 0.0, 1.0});
+  // Walk thresholds from the highest score down; i, j count cases >= threshold.
+  std::size_t i = pos.size(), j = neg.size();
+  while (i > 0 || j > 0) {
+    constexpr double kLowest = -std::numeric_limits<double>::infinity();
+    const double threshold = std::max(i > 0 ? pos[i - 1] : kLowest, j > 0 ? neg[j - 1] : kLowest);
+    while (i > 0 && pos[i - 1] >= threshold) --i;
+    while (j > 0 && neg[j - 1] >= threshold) --j;
+    const std::uint64_t tp = pos.size() - i;
+    const std::uint64_t fp = neg.size() - j;
+    curve.push_back({threshold, tp, fp, static_cast<double>(tp) / n1,
+                     1.0 - static_cast<double>(fp) / n0});
+  }
+  return curve;
+}
+
+DelongAuc Delong(const SortedScores& scores) {
+  DelongAuc result;
+  tbb::parallel_invoke(
+      [&] {
+        result.positive_placements = MergePlacements(scores.positives, scores.negatives, true);
+      },
+      [&] {
+        result.negative_placements = MergePlacements(scores.negatives, scores.positives, false);
+      });
+  result.auc = Mean(result.positive_placements);
+  const double n1 = static_cast<double>(scores.positives.size());
+  const double n0 = static_cast<double>(scores.negatives.size());
+  if (n1 < 2 || n0 < 2) {
+    result.variance = std::numeric_limits<double>::quiet_NaN();
+    return result;
+  }
+  result.variance = SampleVariance(result.positive_placements, result.auc) / n1 +
+                    SampleVariance(result.negative_placements, result.auc) / n0;
+  return result;
+}
+
+double PlacementAmong(std::span<const double> sorted_other_class, double score) {
+  const auto [first, last] =
+      std::equal_range(sorted_other_class.begin(), sorted_other_class.end(), score);
+  const auto below = static_cast<double>(first - sorted_other_class.begin());
+  const auto ties = static_cast<double>(last - first);
+  return (below + ties / 2.0) / static_cast<double>(sorted_other_class.size());
+}
+
+PairedDelong ComparePairedDelong(std::span<const double> first, std::span<const double> second,
+                                 std::span<const std::uint8_t> truth) {
+  // Placements of each case under each score, in case order.
+  auto split = [&truth](std::span<const double> score) {
+    std::vector<double> pos, neg;
+    for (std::size_t k = 0; k < score.size(); ++k) (truth[k] ? pos : neg).push_back(score[k]);
+    return SortScores(pos, neg);
+  };
+  const SortedScores a = split(first);
+  const SortedScores b = split(second);
+  const double n1 = static_cast<double>(a.positives.size());
+  const double n0 = static_cast<double>(a.negatives.size());
+
+  std::vector<double> v10a, v10b, v01a, v01b;
+  for (std::size_t k = 0; k < truth.size(); ++k) {
+    if (truth[k]) {
+      v10a.push_back(PlacementAmong(a.negatives, first[k]));
+      v10b.push_back(PlacementAmong(b.negatives, second[k]));
+    } else {
+      v01a.push_back(1.0 - PlacementAmong(a.positives, first[k]));
+      v01b.push_back(1.0 - PlacementAmong(b.positives, second[k]));
+    }
+  }
+
+  PairedDelong result;
+  result.auc_first = Mean(v10a);
+  result.auc_second = Mean(v10b);
+  result.difference = result.auc_first - result.auc_second;
+  // var(A - B) = var(A) + var(B) - 2 cov(A, B), each term from the placement covariances.
+  auto covariance = [](const std::vector<double>& x, double mx, const std::vector<double>& y,
+                       double my) {
+    double sum = 0.0;
+    for (std::size_t k = 0; k < x.size(); ++k) sum += (x[k] - mx) * (y[k] - my);
+    return sum / static_cast<double>(x.size() - 1);
+  };
+  const double ma = result.auc_first, mb = result.auc_second;
+  const double s10 = covariance(v10a, ma, v10a, ma) + covariance(v10b, mb, v10b, mb) -
+                     2.0 * covariance(v10a, ma, v10b, mb);
+  const double s01 = covariance(v01a, ma, v01a, ma) + covariance(v01b, mb, v01b, mb) -
+                     2.0 * covariance(v01a, ma, v01b, mb);
+  result.variance = s10 / n1 + s01 / n0;
+  if (result.variance > 0.0) {
+    result.z = result.difference / std::sqrt(result.variance);
+    result.p_value =
+        2.0 * boost::math::cdf(boost::math::complement(boost::math::normal_distribution<double>(),
+                                                       std::abs(result.z)));
+  }
+  return result;
+}
+
+ClusteredAuc ObuchowskiClusteredAuc(std::span<const double> score,
+                                    std::span<const std::uint8_t> truth,
+                                    std::span<const std::uint32_t> cluster,
+                                    std::size_t cluster_count) {
+  std::vector<double> pos, neg;
+  for (std::size_t k = 0; k < score.size(); ++k) (truth[k] ? pos : neg).push_back(score[k]);
+  const SortedScores sorted = SortScores(pos, neg);
+  const double n1 = static_cast<double>(pos.size());
+  const double n0 = static_cast<double>(neg.size());
+
+  // Per cluster: summed placements and unit counts of each class.
+  std::vector<double> v10(cluster_count, 0.0), v01(cluster_count, 0.0);
+  std::vector<double> m(cluster_count, 0.0), n(cluster_count, 0.0);
+  for (std::size_t k = 0; k < score.size(); ++k) {
+    const std::uint32_t c = cluster[k];
+    if (truth[k]) {
+      v10[c] += PlacementAmong(sorted.negatives, score[k]);
+      m[c] += 1.0;
+    } else {
+      v01[c] += 1.0 - PlacementAmong(sorted.positives, score[k]);
+      n[c] += 1.0;
+    }
+  }
+
+  ClusteredAuc result;
+  result.clusters = cluster_count;
+  double total = 0.0;
+  for (double v : v10) total += v;
+  const double auc = total / n1;
+  const double kk = static_cast<double>(cluster_count);
+  double s10 = 0.0, s01 = 0.0, s11 = 0.0;
+  for (std::size_t c = 0; c < cluster_count; ++c) {
+    const double d10 = v10[c] - m[c] * auc;
+    const double d01 = v01[c] - n[c] * auc;
+    s10 += d10 * d10;
+    s01 += d01 * d01;
+    s11 += d10 * d01;
+  }
+  const double scale = kk / (kk - 1.0);
+  s10 *= scale / n1;
+  s01 *= scale / n0;
+  s11 *= scale;
+  result.auc = auc;
+  result.variance = s10 / n1 + s01 / n0 + 2.0 * s11 / (n1 * n0);
+  result.design_effect = result.variance / Delong(sorted).variance;
+  return result;
+}
+
+PartialAuc ComputePartialAuc(const std::vector<RocPoint>& curve, PartialAucFocus focus,
+                             double from, double to) {
+  // Express the curve as y(x), x the focused quantity, in increasing x.
+  struct XY {
+    double x, y;
+  };
+  std::vector<XY> points;
+  points.reserve(curve.size());
+  for (const auto& p : curve) {
+    points.push_back(focus == PartialAucFocus::kSpecificity ? XY{p.specificity, p.sensitivity}
+                                                            : XY{p.sensitivity, p.specificity});
+  }
+  // y never rises with x. Where several points share an x (a vertical step),
+  // the curve enters the step at its top and leaves at its bottom, so equal
+  // x are ordered by falling y.
+  std::sort(points.begin(), points.end(),
+            [](const XY& a, const XY& b) { return a.x < b.x || (a.x == b.x && a.y > b.y); });
+
+  // Trapezoids clipped to [from, to]; y interpolated linearly between points.
+  double area = 0.0;
+  for (std::size_t k = 1; k < points.size(); ++k) {
+    const XY& a = points[k - 1];
+    const XY& b = points[k];
+    const double lo = std::max(a.x, from), hi = std::min(b.x, to);
+    if (hi <= lo || b.x == a.x) continue;
+    auto y_at = [&](double x) { return a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x); };
+    area += (hi - lo) * (y_at(lo) + y_at(hi)) / 2.0;
+  }
+
+  // McClish: the chance diagonal y = 1 - x gives the minimum, y = 1 the maximum.
+  const double width = to - from;
+  const double minimum = width * (1.0 - (from + to) / 2.0);
+  PartialAuc result;
+  result.raw = area;
+  result.standardized = 0.5 * (1.0 + (area - minimum) / (width - minimum));
+  return result;
+}
+
+}  // namespace assay::stats

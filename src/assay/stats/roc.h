@@ -1,0 +1,96 @@
+// Empirical ROC analysis: the curve, AUC, partial AUC and DeLong variances.
+//
+// Inputs are the scores of positive and negative cases, oriented so that a
+// higher score means "more likely positive" (callers negate scores for
+// `--direction lower`). A case is called positive at threshold t when its
+// score is >= t. The AUC is the Mann–Whitney statistic with ties counted one
+// half. Variances follow DeLong, DeLong & Clarke-Pearson (1988), computed in
+// O(n log n) from placement values as in Sun & Xu (2014); clustered data use
+// Obuchowski (1997). Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace assay::stats {
+
+// Scores of each class, sorted ascending.
+struct SortedScores {
+  std::vector<double> positives;
+  std::vector<double> negatives;
+};
+
+// Copies and sorts the scores of each class (in parallel, with Boost's float sort).
+SortedScores SortScores(std::span<const double> positives, std::span<const double> negatives);
+
+struct RocPoint {
+  double threshold;  // cases with score >= threshold are called positive
+  std::uint64_t true_positives;
+  std::uint64_t false_positives;
+  double sensitivity;
+  double specificity;
+};
+
+// One point per distinct score, from the highest threshold (+inf: nothing
+// called positive) down to the lowest score (everything positive).
+std::vector<RocPoint> RocCurve(const SortedScores& scores);
+
+// AUC and its DeLong variance, with the placement values they come from.
+// V10[i] = P(negative < positive i) + P(tie)/2 over negatives, and
+// V01[j] = P(positive > negative j) + P(tie)/2 over positives, each in the
+// sorted order of its class.
+struct DelongAuc {
+  double auc = 0.0;
+  double variance = 0.0;
+  std::vector<double> positive_placements;  // V10
+  std::vector<double> negative_placements;  // V01
+};
+
+// Requires at least one score of each class; the variance needs two of each
+// (it is NaN otherwise).
+DelongAuc Delong(const SortedScores& scores);
+
+// Placement of one score among the sorted scores of the other class:
+// (#below + #equal / 2) / size.
+double PlacementAmong(std::span<const double> sorted_other_class, double score);
+
+// Paired DeLong comparison of two scores measured on the same cases.
+struct PairedDelong {
+  double auc_first = 0.0;
+  double auc_second = 0.0;
+  double difference = 0.0;  // first - second
+  double variance = 0.0;    // of the difference
+  double z = 0.0;
+  double p_value = 1.0;     // two-sided
+};
+// `first` and `second` hold each case's two scores; `truth` marks positives.
+PairedDelong ComparePairedDelong(std::span<const double> first, std::span<const double> second,
+                                 std::span<const std::uint8_t> truth);
+
+// Obuchowski's (1997) clustered AUC: several cases per cluster (patient).
+struct ClusteredAuc {
+  double auc = 0.0;
+  double variance = 0.0;
+  double design_effect = 0.0;  // clustered variance / DeLong variance
+  std::size_t clusters = 0;
+};
+// `cluster` gives each case's cluster code in [0, cluster_count).
+ClusteredAuc ObuchowskiClusteredAuc(std::span<const double> score,
+                                    std::span<const std::uint8_t> truth,
+                                    std::span<const std::uint32_t> cluster,
+                                    std::size_t cluster_count);
+
+enum class PartialAucFocus { kSpecificity, kSensitivity };
+
+struct PartialAuc {
+  double raw = 0.0;           // area over the range
+  double standardized = 0.0;  // McClish (1989): 0.5 = chance, 1 = perfect
+};
+// Area under the empirical ROC curve (linear between points) where the
+// focused quantity lies in [from, to] (0 <= from < to <= 1), standardized as
+// McClish proposed.
+PartialAuc ComputePartialAuc(const std::vector<RocPoint>& curve, PartialAucFocus focus,
+                             double from, double to);
+
+}  // namespace assay::stats

@@ -186,7 +186,8 @@ Status Evaluator::ChooseOperatingPoints(const stats::SortedScores& sorted) {
     if (!point) {
       return InvalidInput(fmt::format(
           "--target-specificity {}: no threshold reaches it (the lowest score is shared by "
-          "positives and negatives)", *target));
+          "positives and negatives)",
+          *target));
     }
     evaluation_.operating_points.push_back(
         {"target_specificity", Orient(point->threshold), *target, true});
@@ -194,7 +195,8 @@ Status Evaluator::ChooseOperatingPoints(const stats::SortedScores& sorted) {
   if (options_.youden) {
     auto point = choose([](const stats::RocPoint&) { return true; },
                         [](const stats::RocPoint& p) { return p.sensitivity + p.specificity; });
-    evaluation_.operating_points.push_back({"youden", Orient(point->threshold), std::nullopt, true});
+    evaluation_.operating_points.push_back(
+        {"youden", Orient(point->threshold), std::nullopt, true});
   }
   return Status::Ok();
 }
@@ -220,10 +222,10 @@ void Evaluator::AddAuc(const CaseView& view, const stats::SortedScores& sorted, 
       const auto result =
           stats::ObuchowskiClusteredAuc(view.score, view.truth, view.cluster, view.cluster_count);
       const double half = stats::NormalQuantileTwoSided(level) * std::sqrt(result.variance);
-      Finding finding = MakeFinding(view, "auc", result.auc,
-                                    stats::Interval{std::max(0.0, result.auc - half),
-                                                    std::min(1.0, result.auc + half), level,
-                                                    "obuchowski_clustered"});
+      Finding finding = MakeFinding(
+          view, "auc", result.auc,
+          stats::Interval{std::max(0.0, result.auc - half), std::min(1.0, result.auc + half), level,
+                          "obuchowski_clustered"});
       finding.design_effect = result.design_effect;
       evaluation_.findings.push_back(std::move(finding));
       *variance = result.variance;
@@ -231,19 +233,19 @@ void Evaluator::AddAuc(const CaseView& view, const stats::SortedScores& sorted, 
     }
     const auto result = stats::Delong(sorted);
     const double half = stats::NormalQuantileTwoSided(level) * std::sqrt(result.variance);
-    evaluation_.findings.push_back(MakeFinding(
-        view, "auc", result.auc,
-        stats::Interval{std::max(0.0, result.auc - half), std::min(1.0, result.auc + half), level,
-                        "delong"}));
+    evaluation_.findings.push_back(
+        MakeFinding(view, "auc", result.auc,
+                    stats::Interval{std::max(0.0, result.auc - half),
+                                    std::min(1.0, result.auc + half), level, "delong"}));
     *variance = result.variance;
     return;
   }
 
   const stats::BootstrapOptions bootstrap{options_.bootstrap_replicates, options_.seed, level};
-  const auto replicates =
-      clustered ? stats::ClusterBootstrapAuc(view.score, view.truth, view.cluster,
-                                             view.cluster_count, bootstrap)
-                : stats::StratifiedBootstrapAuc(view.score, view.truth, bootstrap);
+  const auto replicates = clustered
+                              ? stats::ClusterBootstrapAuc(view.score, view.truth, view.cluster,
+                                                           view.cluster_count, bootstrap)
+                              : stats::StratifiedBootstrapAuc(view.score, view.truth, bootstrap);
   std::optional<stats::Interval> ci;
   if (options_.auc_method == AucMethod::kBootstrapPercentile) {
     ci = stats::PercentileInterval(replicates, level);
@@ -268,8 +270,8 @@ void Evaluator::AddPartialAuc(const CaseView& view, const std::vector<stats::Roc
   evaluation_.findings.push_back(std::move(finding));
 }
 
-void Evaluator::AddProportion(const CaseView& view, const OperatingPoint& point,
-                              const char* metric, std::uint64_t successes, std::uint64_t trials) {
+void Evaluator::AddProportion(const CaseView& view, const OperatingPoint& point, const char* metric,
+                              std::uint64_t successes, std::uint64_t trials) {
   if (trials == 0) {
     NoteNotEvaluable(metric, view.subgroup,
                      fmt::format("no cases in the denominator at threshold {}", point.threshold));
@@ -328,8 +330,7 @@ void Evaluator::AddOperatingPoint(const CaseView& view, const stats::SortedScore
     evaluation_.findings.push_back(std::move(finding));
   };
   const double two_tp = 2.0 * static_cast<double>(c.true_positive);
-  const double f1_denominator =
-      two_tp + static_cast<double>(c.false_positive + c.false_negative);
+  const double f1_denominator = two_tp + static_cast<double>(c.false_positive + c.false_negative);
   add_ratio("f1", {f1_denominator > 0 ? two_tp / f1_denominator : 0.0, F1Interval(c)},
             std::nullopt);
   const double level = options_.level;
@@ -343,11 +344,11 @@ void Evaluator::AddOperatingPoint(const CaseView& view, const stats::SortedScore
             std::nullopt);
   if (auto prevalence = options_.prevalence) {
     for (bool positive_predictive : {true, false}) {
-      add_ratio(positive_predictive ? "ppv" : "npv",
-                stats::PredictiveValueAtPrevalence(positive_predictive, c.true_positive,
-                                                   c.positives(), c.true_negative, c.negatives(),
-                                                   *prevalence, level),
-                prevalence);
+      add_ratio(
+          positive_predictive ? "ppv" : "npv",
+          stats::PredictiveValueAtPrevalence(positive_predictive, c.true_positive, c.positives(),
+                                             c.true_negative, c.negatives(), *prevalence, level),
+          prevalence);
     }
   }
 }
@@ -387,7 +388,8 @@ void Evaluator::AddCalibration(const CaseView& view) {
     return;
   }
   for (auto [metric, coefficient] :
-       {std::pair{"calibration_intercept", &fit->intercept}, {"calibration_slope", &fit->slope},
+       {std::pair{"calibration_intercept", &fit->intercept},
+        {"calibration_slope", &fit->slope},
         {"calibration_in_the_large", &fit->calibration_in_the_large}}) {
     evaluation_.findings.push_back(
         MakeFinding(view, metric, coefficient->estimate, coefficient->interval));
@@ -483,10 +485,9 @@ void Evaluator::AddSubgroups() {
 
     auto add_test = [&](const char* metric, std::optional<double> threshold, const char* test,
                         const stats::ChiSquare& result) {
-      evaluation_.heterogeneity.push_back({column.name, metric, threshold, test, result.statistic,
-                                           result.degrees_of_freedom, result.p_value,
-                                           result.p_value,
-                                           std::string(MultiplicityName(options_.multiplicity))});
+      evaluation_.heterogeneity.push_back(
+          {column.name, metric, threshold, test, result.statistic, result.degrees_of_freedom,
+           result.p_value, result.p_value, std::string(MultiplicityName(options_.multiplicity))});
       family.push_back(evaluation_.heterogeneity.size() - 1);
     };
     add_test("auc", std::nullopt, "cochran_q", stats::CochranQ(auc_estimates, auc_variances));
@@ -509,16 +510,19 @@ void Evaluator::AddSubgroups() {
 
 std::string_view AucMethodName(AucMethod method) {
   switch (method) {
-    case AucMethod::kDelong: return "delong";
-    case AucMethod::kBootstrapPercentile: return "bootstrap_percentile";
-    case AucMethod::kBootstrapBca: return "bootstrap_bca";
+    case AucMethod::kDelong:
+      return "delong";
+    case AucMethod::kBootstrapPercentile:
+      return "bootstrap_percentile";
+    case AucMethod::kBootstrapBca:
+      return "bootstrap_bca";
   }
   return "unknown";
 }
 
 std::optional<AucMethod> ParseAucMethod(std::string_view name) {
-  for (auto method : {AucMethod::kDelong, AucMethod::kBootstrapPercentile,
-                      AucMethod::kBootstrapBca}) {
+  for (auto method :
+       {AucMethod::kDelong, AucMethod::kBootstrapPercentile, AucMethod::kBootstrapBca}) {
     if (AucMethodName(method) == name) return method;
   }
   return std::nullopt;
@@ -529,8 +533,8 @@ Result<Evaluation> Evaluate(const data::CaseTable& table, const EvaluationOption
     return InvalidInput(fmt::format("--level {} is not in (0, 1)", options.level));
   }
   if (options.bootstrap_replicates < 100) {
-    return InvalidInput(fmt::format("--bootstrap {}: use at least 100 replicates",
-                                    options.bootstrap_replicates));
+    return InvalidInput(
+        fmt::format("--bootstrap {}: use at least 100 replicates", options.bootstrap_replicates));
   }
   if (options.prevalence && !(*options.prevalence > 0.0 && *options.prevalence < 1.0)) {
     return InvalidInput(fmt::format("--prevalence {} is not in (0, 1)", *options.prevalence));

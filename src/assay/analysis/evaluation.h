@@ -42,13 +42,13 @@ struct EvaluationOptions {
   stats::ProportionMethod proportion_method = stats::ProportionMethod::kWilson;
   std::size_t bootstrap_replicates = 2000;
   std::uint64_t seed = 20240101;
-  std::vector<double> thresholds;              // in the score's own scale
+  std::vector<double> thresholds;  // in the score's own scale
   std::optional<double> target_sensitivity;
   std::optional<double> target_specificity;
   bool youden = true;
-  std::optional<double> prevalence;            // intended-use prevalence for PPV/NPV
+  std::optional<double> prevalence;  // intended-use prevalence for PPV/NPV
   std::optional<PartialAucRange> partial_auc;
-  std::optional<double> compare_threshold;     // McNemar; defaults to the first threshold
+  std::optional<double> compare_threshold;  // McNemar; defaults to the first threshold
   stats::Multiplicity multiplicity = stats::Multiplicity::kHolm;
   std::size_t calibration_bins = 10;
 };
@@ -61,8 +61,8 @@ struct Subgroup {
 // How an operating point was chosen. Points chosen on the test data itself
 // (target sensitivity/specificity, Youden) make their findings exploratory.
 struct OperatingPoint {
-  std::string rule;   // "threshold", "target_sensitivity", "target_specificity", "youden"
-  double threshold;   // in the score's own scale
+  std::string rule;  // "threshold", "target_sensitivity", "target_specificity", "youden"
+  double threshold;  // in the score's own scale
   std::optional<double> target;
   bool chosen_on_test_data = false;
 };
@@ -81,8 +81,8 @@ struct Finding {
 };
 
 struct Comparison {
-  std::string test;    // "delong_paired", "mcnemar"
-  std::string metric;  // "auc", "sensitivity", "specificity"
+  std::string test;       // "delong_paired", "mcnemar"
+  std::string metric;     // "auc", "sensitivity", "specificity"
   double estimate = 0.0;  // score minus comparator
   stats::Interval ci;
   double statistic = 0.0;
@@ -118,7 +118,7 @@ struct Evaluation {
   std::vector<Comparison> comparisons;
   std::vector<Heterogeneity> heterogeneity;
   std::vector<NotEvaluable> not_evaluable;
-  std::vector<stats::RocPoint> roc_curve;  // thresholds in the score's own scale
+  std::vector<stats::RocPoint> roc_curve;          // thresholds in the score's own scale
   std::vector<stats::ReliabilityBin> reliability;  // equal-width bins
 };
 

@@ -65,9 +65,9 @@ Status ResolveNames(EvaluateArguments& arguments) {
   if (auto method = analysis::ParseAucMethod(arguments.auc_method)) {
     options.auc_method = *method;
   } else {
-    return InvalidInput(fmt::format(
-        "--ci-auc '{}': expected delong, bootstrap_percentile or bootstrap_bca",
-        arguments.auc_method));
+    return InvalidInput(
+        fmt::format("--ci-auc '{}': expected delong, bootstrap_percentile or bootstrap_bca",
+                    arguments.auc_method));
   }
   if (auto method = stats::ParseProportionMethod(arguments.proportion_method)) {
     options.proportion_method = *method;
@@ -79,17 +79,17 @@ Status ResolveNames(EvaluateArguments& arguments) {
   if (auto method = stats::ParseMultiplicity(arguments.multiplicity)) {
     options.multiplicity = *method;
   } else {
-    return InvalidInput(fmt::format(
-        "--multiplicity '{}': expected holm, bonferroni, benjamini_hochberg or none",
-        arguments.multiplicity));
+    return InvalidInput(
+        fmt::format("--multiplicity '{}': expected holm, bonferroni, benjamini_hochberg or none",
+                    arguments.multiplicity));
   }
   if (!arguments.pauc_specificity.empty() && !arguments.pauc_sensitivity.empty()) {
     return InvalidInput("give --pauc-specificity or --pauc-sensitivity, not both");
   }
-  for (auto [text, option, focus] :
-       {std::tuple{&arguments.pauc_specificity, "--pauc-specificity",
-                   stats::PartialAucFocus::kSpecificity},
-        {&arguments.pauc_sensitivity, "--pauc-sensitivity", stats::PartialAucFocus::kSensitivity}}) {
+  for (auto [text, option, focus] : {std::tuple{&arguments.pauc_specificity, "--pauc-specificity",
+                                                stats::PartialAucFocus::kSpecificity},
+                                     {&arguments.pauc_sensitivity, "--pauc-sensitivity",
+                                      stats::PartialAucFocus::kSensitivity}}) {
     if (text->empty()) continue;
     auto range = ParseRange(*text, option, focus);
     if (!range.ok()) return range.status();
@@ -127,8 +127,8 @@ nlohmann::json OptionsJson(const EvaluateArguments& arguments) {
 int RunEvaluate(EvaluateArguments& arguments) {
   std::unique_ptr<tbb::global_control> threads;
   if (arguments.threads > 0) {
-    threads = std::make_unique<tbb::global_control>(
-        tbb::global_control::max_allowed_parallelism, arguments.threads);
+    threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                    arguments.threads);
   }
   if (Status status = ResolveNames(arguments); !status.ok()) return ReportFailure(status);
 
@@ -174,8 +174,9 @@ Runner AddEvaluateCommand(CLI::App& app) {
                       "Column grouping cases of one patient (clustered intervals)");
   command->add_option("--group", roles.groups, "Subgroup column (repeatable)");
   command->add_option("--compare", roles.compare, "Comparator score column (paired tests)");
-  command->add_option("--direction", arguments->direction,
-                      "'higher' (default) or 'lower': which scores mean positive")
+  command
+      ->add_option("--direction", arguments->direction,
+                   "'higher' (default) or 'lower': which scores mean positive")
       ->check(CLI::IsMember({"higher", "lower"}));
   command->add_flag("--exclude-missing-truth", roles.exclude_missing_truth,
                     "Exclude cases without truth (listed in the case flow)");
@@ -206,8 +207,8 @@ Runner AddEvaluateCommand(CLI::App& app) {
   command->add_option("--seed", options.seed, "Seed of every resampling procedure");
   command->add_option("--multiplicity", arguments->multiplicity,
                       "holm (default), bonferroni, benjamini_hochberg, none");
-  command->add_option("--calibration-bins", options.calibration_bins,
-                      "Bins for ECE/MCE (default 10)")
+  command
+      ->add_option("--calibration-bins", options.calibration_bins, "Bins for ECE/MCE (default 10)")
       ->check(CLI::Range(1, 1000));
   command->add_option("--out", arguments->out, "Write DIR/evidence.json");
   command->add_option("--threads", arguments->threads, "Worker threads (default: all cores)");

@@ -17,10 +17,10 @@ namespace assay {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidInput,     // the user's data or options are wrong; exit code 2
-  kIoError,          // a file could not be read or written
-  kNotEvaluable,     // the data cannot support the requested statistic
-  kInternal,         // a bug in assay
+  kInvalidInput,  // the user's data or options are wrong; exit code 2
+  kIoError,       // a file could not be read or written
+  kNotEvaluable,  // the data cannot support the requested statistic
+  kInternal,      // a bug in assay
 };
 
 class [[nodiscard]] Status {
@@ -52,7 +52,7 @@ inline Status NotEvaluable(std::string message) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(state_).ok() && "Result built from an OK status has no value");
   }
@@ -76,8 +76,8 @@ class [[nodiscard]] Result {
 }  // namespace assay
 
 // Returns early from the enclosing function when `expr` (a Status) is not OK.
-#define ASSAY_RETURN_IF_ERROR(expr)          \
-  do {                                       \
-    ::assay::Status assay_status_ = (expr);  \
+#define ASSAY_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::assay::Status assay_status_ = (expr);        \
     if (!assay_status_.ok()) return assay_status_; \
   } while (false)

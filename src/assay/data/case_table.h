@@ -37,7 +37,7 @@ struct CaseRoles {
 struct Exclusion {
   std::string reason;  // "missing_truth", "missing_score", "missing_comparator_score"
   std::uint64_t line;
-  std::string id;      // the case id when an id column is given, else empty
+  std::string id;  // the case id when an id column is given, else empty
 };
 
 // received → excluded (by reason) → analysed, as STARD asks.

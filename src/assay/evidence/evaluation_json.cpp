@@ -17,7 +17,9 @@ json Number(double value) { return std::isfinite(value) ? json(value) : json(nul
 
 json IntervalJson(const std::optional<stats::Interval>& ci) {
   if (!ci) return nullptr;
-  return {{"lower", Number(ci->lower)}, {"upper", Number(ci->upper)}, {"level", ci->level},
+  return {{"lower", Number(ci->lower)},
+          {"upper", Number(ci->upper)},
+          {"level", ci->level},
           {"method", ci->method}};
 }
 
@@ -41,11 +43,12 @@ json FindingJson(const analysis::Finding& finding) {
               {"n", finding.n},
               {"n_positive", finding.n_positive},
               {"n_negative", finding.n_negative},
-              {"threshold", finding.operating_point ? json(finding.operating_point->threshold)
-                                                    : json(nullptr)},
+              {"threshold",
+               finding.operating_point ? json(finding.operating_point->threshold) : json(nullptr)},
               {"subgroup", SubgroupJson(finding.subgroup)},
               {"exploratory", finding.exploratory}};
-  if (finding.operating_point) out["operating_point"] = OperatingPointJson(*finding.operating_point);
+  if (finding.operating_point)
+    out["operating_point"] = OperatingPointJson(*finding.operating_point);
   if (finding.prevalence) out["prevalence"] = *finding.prevalence;
   if (finding.design_effect) out["design_effect"] = *finding.design_effect;
   if (finding.binning) out["binning"] = *finding.binning;
@@ -72,7 +75,8 @@ json CaseFlowJson(const data::CaseTable& table) {
   std::map<std::string, json> by_reason;
   for (const auto& exclusion : table.flow.exclusions) {
     json& entry = by_reason[exclusion.reason];
-    if (entry.is_null()) entry = {{"reason", exclusion.reason}, {"count", 0}, {"cases", json::array()}};
+    if (entry.is_null())
+      entry = {{"reason", exclusion.reason}, {"count", 0}, {"cases", json::array()}};
     entry["count"] = entry["count"].get<std::uint64_t>() + 1;
     json item = {{"line", exclusion.line}};
     if (!exclusion.id.empty()) item["id"] = exclusion.id;
@@ -88,8 +92,10 @@ json CaseFlowJson(const data::CaseTable& table) {
 // Citation of every method name that can appear in the document.
 json MethodsJson() {
   return json::array({
-      {{"name", "delong"}, {"citation", "DeLong, DeLong & Clarke-Pearson, Biometrics 1988; "
-                                        "algorithm of Sun & Xu, IEEE Signal Proc. Lett. 2014"}},
+      {{"name", "delong"},
+       {"citation",
+        "DeLong, DeLong & Clarke-Pearson, Biometrics 1988; "
+        "algorithm of Sun & Xu, IEEE Signal Proc. Lett. 2014"}},
       {{"name", "obuchowski_clustered"}, {"citation", "Obuchowski, Biometrics 1997"}},
       {{"name", "bootstrap_percentile"}, {"citation", "Efron & Tibshirani, 1993"}},
       {{"name", "bootstrap_bca"}, {"citation", "Efron, JASA 1987"}},
@@ -103,8 +109,10 @@ json MethodsJson() {
       {{"name", "pauc_mcclish"}, {"citation", "McClish, Med. Decis. Making 1989"}},
       {{"name", "logistic_recalibration"}, {"citation", "Cox, Biometrika 1958"}},
       {{"name", "delong_paired"}, {"citation", "DeLong, DeLong & Clarke-Pearson, 1988"}},
-      {{"name", "mcnemar"}, {"citation", "McNemar 1947; mid-p: Fagerland, Lydersen & Laake, "
-                                         "BMC Med Res Methodol 2013"}},
+      {{"name", "mcnemar"},
+       {"citation",
+        "McNemar 1947; mid-p: Fagerland, Lydersen & Laake, "
+        "BMC Med Res Methodol 2013"}},
       {{"name", "cochran_q"}, {"citation", "Cochran, Biometrics 1954"}},
       {{"name", "holm"}, {"citation", "Holm, Scand. J. Stat. 1979"}},
       {{"name", "benjamini_hochberg"}, {"citation", "Benjamini & Hochberg, JRSS-B 1995"}},
@@ -149,7 +157,9 @@ json EvaluationToJson(const data::CaseTable& table, const analysis::Evaluation& 
   }
   json reliability = json::array();
   for (const auto& bin : evaluation.reliability) {
-    reliability.push_back({{"lower", bin.lower}, {"upper", bin.upper}, {"count", bin.count},
+    reliability.push_back({{"lower", bin.lower},
+                           {"upper", bin.upper},
+                           {"count", bin.count},
                            {"mean_predicted", bin.mean_predicted},
                            {"observed_rate", bin.observed_rate}});
   }
@@ -159,12 +169,12 @@ json EvaluationToJson(const data::CaseTable& table, const analysis::Evaluation& 
           {"created", context.created},
           {"command", context.command_line},
           {"options", context.options},
-          {"input", {{"cases", table.source},
-                     {"positive_label", table.positive_label},
-                     {"negative_label", table.negative_label},
-                     {"direction", table.direction == data::ScoreDirection::kHigherIsPositive
-                                       ? "higher"
-                                       : "lower"}}},
+          {"input",
+           {{"cases", table.source},
+            {"positive_label", table.positive_label},
+            {"negative_label", table.negative_label},
+            {"direction",
+             table.direction == data::ScoreDirection::kHigherIsPositive ? "higher" : "lower"}}},
           {"case_flow", CaseFlowJson(table)},
           {"n", evaluation.n},
           {"n_positive", evaluation.n_positive},
@@ -183,8 +193,8 @@ Status WriteEvidence(const std::string& directory, const json& document) {
   namespace fs = std::filesystem;
   std::error_code error;
   fs::create_directories(directory, error);
-  if (error) return IoError(fmt::format("{}: cannot create the directory: {}", directory,
-                                        error.message()));
+  if (error)
+    return IoError(fmt::format("{}: cannot create the directory: {}", directory, error.message()));
   const fs::path target = fs::path(directory) / "evidence.json";
   const fs::path temporary = fs::path(directory) / ".evidence.json.partial";
   {

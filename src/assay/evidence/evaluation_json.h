@@ -16,14 +16,13 @@ inline constexpr const char* kSchemaVersion = "0.1.0";
 // What produced the evaluation, recorded for reproducibility.
 struct RunContext {
   std::string tool_version;
-  std::string created;                  // ISO 8601 UTC timestamp
+  std::string created;  // ISO 8601 UTC timestamp
   std::string command_line;
-  nlohmann::json options;               // the options as given
+  nlohmann::json options;  // the options as given
 };
 
 nlohmann::json EvaluationToJson(const data::CaseTable& table,
-                                const analysis::Evaluation& evaluation,
-                                const RunContext& context);
+                                const analysis::Evaluation& evaluation, const RunContext& context);
 
 // Writes `document` to `directory`/evidence.json via a temporary file and a
 // rename, so a failed run never leaves a partial file. Creates the directory.

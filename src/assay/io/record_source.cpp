@@ -57,8 +57,8 @@ class ByteStream {
 // report record line numbers, which every error message here needs.
 class CsvSource final : public RecordSource {
  public:
-  CsvSource(std::string path, std::ifstream file) : RecordSource(std::move(path)),
-                                                    bytes_(std::move(file)) {}
+  CsvSource(std::string path, std::ifstream file)
+      : RecordSource(std::move(path)), bytes_(std::move(file)) {}
 
   Status Init(const std::vector<std::string>& columns) {
     auto has_header = ReadRecordFields();
@@ -153,8 +153,8 @@ class CsvSource final : public RecordSource {
     for (;;) {
       int c = bytes_.Get();
       if (c < 0) {
-        return InvalidInput(fmt::format("{} line {}: a quoted field is never closed", path(),
-                                        opened_on));
+        return InvalidInput(
+            fmt::format("{} line {}: a quoted field is never closed", path(), opened_on));
       }
       if (c == '"') {
         if (bytes_.Peek() != '"') return Status::Ok();
@@ -190,8 +190,8 @@ class JsonLinesSource final : public RecordSource {
     if (!*first) return InvalidInput(fmt::format("{}: the file is empty", path()));
     for (std::size_t i = 0; i < columns.size(); ++i) {
       if (!present_[i]) {
-        return InvalidInput(fmt::format("{} line {}: no key '{}' in the first record", path(),
-                                        line_, columns[i]));
+        return InvalidInput(
+            fmt::format("{} line {}: no key '{}' in the first record", path(), line_, columns[i]));
       }
     }
     replay_first_ = true;
@@ -251,7 +251,7 @@ class JsonLinesSource final : public RecordSource {
 }  // namespace
 
 Result<std::unique_ptr<RecordSource>> OpenRecordSource(const std::string& path,
-                                                      const std::vector<std::string>& columns) {
+                                                       const std::vector<std::string>& columns) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return IoError(fmt::format("{}: cannot open the file for reading", path));
 

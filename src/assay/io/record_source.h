@@ -46,6 +46,6 @@ class RecordSource {
 // are JSON Lines, anything else CSV. Fails when the file cannot be read, is
 // empty, or lacks one of the columns (the message lists the columns found).
 Result<std::unique_ptr<RecordSource>> OpenRecordSource(const std::string& path,
-                                                      const std::vector<std::string>& columns);
+                                                       const std::vector<std::string>& columns);
 
 }  // namespace assay::io

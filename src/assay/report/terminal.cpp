@@ -34,7 +34,8 @@ void AppendCaseFlow(const data::CaseTable& table, std::string& out) {
   std::map<std::string, std::size_t> excluded;
   for (const auto& exclusion : table.flow.exclusions) ++excluded[exclusion.reason];
   out += fmt::format("Case flow: {} received", table.flow.received);
-  for (const auto& [reason, count] : excluded) out += fmt::format(", {} excluded ({})", count, reason);
+  for (const auto& [reason, count] : excluded)
+    out += fmt::format(", {} excluded ({})", count, reason);
   out += fmt::format(", {} analysed\n", table.flow.analysed);
 }
 
@@ -50,11 +51,10 @@ std::string FormatEvaluation(const data::CaseTable& table, const analysis::Evalu
   out += fmt::format("{:<26} {:<24} {:<28} {:>9}  {}\n", "metric", "population", "operating point",
                      "estimate", "interval");
   for (const auto& finding : evaluation.findings) {
-    out += fmt::format("{:<26} {:<24} {:<28} {:>9}  {}{}\n", finding.metric,
-                       Population(finding.subgroup), OperatingPointLabel(finding),
-                       FormatNumber(finding.estimate), FormatInterval(finding.ci),
-                       finding.exploratory ? "  (exploratory: threshold chosen on these cases)"
-                                           : "");
+    out += fmt::format(
+        "{:<26} {:<24} {:<28} {:>9}  {}{}\n", finding.metric, Population(finding.subgroup),
+        OperatingPointLabel(finding), FormatNumber(finding.estimate), FormatInterval(finding.ci),
+        finding.exploratory ? "  (exploratory: threshold chosen on these cases)" : "");
   }
 
   if (!evaluation.comparisons.empty()) out += "\nPaired comparisons (score - comparator):\n";
@@ -66,8 +66,8 @@ std::string FormatEvaluation(const data::CaseTable& table, const analysis::Evalu
   if (!evaluation.heterogeneity.empty()) out += "\nSubgroup heterogeneity:\n";
   for (const auto& test : evaluation.heterogeneity) {
     out += fmt::format("  {:<16} {:<12} {:<10} stat={:.4g} df={:g} p={:.4g} p_{}={:.4g}\n",
-                       test.column, test.metric, test.test, test.statistic,
-                       test.degrees_of_freedom, test.p_value, test.adjustment, test.p_adjusted);
+                       test.column, test.metric, test.test, test.statistic, test.degrees_of_freedom,
+                       test.p_value, test.adjustment, test.p_adjusted);
   }
   if (!evaluation.not_evaluable.empty()) out += "\nNot evaluable:\n";
   for (const auto& item : evaluation.not_evaluable) {

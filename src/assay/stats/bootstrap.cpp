@@ -132,8 +132,7 @@ BootstrapAuc StratifiedBootstrapAuc(std::span<const double> score,
   return result;
 }
 
-BootstrapAuc ClusterBootstrapAuc(std::span<const double> score,
-                                 std::span<const std::uint8_t> truth,
+BootstrapAuc ClusterBootstrapAuc(std::span<const double> score, std::span<const std::uint8_t> truth,
                                  std::span<const std::uint32_t> cluster, std::size_t cluster_count,
                                  const BootstrapOptions& options) {
   const SortedCases sorted = SortCases(score, truth);
@@ -147,21 +146,21 @@ BootstrapAuc ClusterBootstrapAuc(std::span<const double> score,
   const std::size_t n = score.size();
   tbb::enumerable_thread_specific<std::vector<std::uint32_t>> cluster_counts(
       [cluster_count] { return std::vector<std::uint32_t>(cluster_count); });
-  result.replicates = RunReplicates(n, options.replicates, [&](std::size_t r,
-                                                               std::vector<std::uint32_t>& weights) {
-    auto& counts = cluster_counts.local();
-    for (std::uint64_t attempt = 0;; ++attempt) {
-      std::fill(counts.begin(), counts.end(), 0U);
-      RandomStream stream(options.seed, kClusterPurpose, r, attempt);
-      for (std::size_t c = 0; c < cluster_count; ++c) ++counts[stream.NextBelow(cluster_count)];
-      bool has_positive = false, has_negative = false;
-      for (std::size_t k = 0; k < n; ++k) {
-        weights[k] = counts[cluster_at[k]];
-        if (weights[k] > 0) (sorted.positive[k] ? has_positive : has_negative) = true;
-      }
-      if (has_positive && has_negative) return WeightedAuc(sorted, weights);
-    }
-  });
+  result.replicates =
+      RunReplicates(n, options.replicates, [&](std::size_t r, std::vector<std::uint32_t>& weights) {
+        auto& counts = cluster_counts.local();
+        for (std::uint64_t attempt = 0;; ++attempt) {
+          std::fill(counts.begin(), counts.end(), 0U);
+          RandomStream stream(options.seed, kClusterPurpose, r, attempt);
+          for (std::size_t c = 0; c < cluster_count; ++c) ++counts[stream.NextBelow(cluster_count)];
+          bool has_positive = false, has_negative = false;
+          for (std::size_t k = 0; k < n; ++k) {
+            weights[k] = counts[cluster_at[k]];
+            if (weights[k] > 0) (sorted.positive[k] ? has_positive : has_negative) = true;
+          }
+          if (has_positive && has_negative) return WeightedAuc(sorted, weights);
+        }
+      });
 
   // Leave-one-cluster-out AUCs, one weighted pass each: O(n * clusters),
   // acceptable for BCa on patient clusters; the percentile interval avoids it.
@@ -189,8 +188,7 @@ double Quantile(std::vector<double> values, double probability) {
 Interval PercentileInterval(const BootstrapAuc& bootstrap, double level) {
   const double alpha = 1.0 - level;
   return Interval{Quantile(bootstrap.replicates, alpha / 2.0),
-                  Quantile(bootstrap.replicates, 1.0 - alpha / 2.0), level,
-                  "bootstrap_percentile"};
+                  Quantile(bootstrap.replicates, 1.0 - alpha / 2.0), level, "bootstrap_percentile"};
 }
 
 std::optional<Interval> BcaInterval(const BootstrapAuc& bootstrap, double level) {

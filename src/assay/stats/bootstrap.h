@@ -23,9 +23,9 @@ struct BootstrapOptions {
 };
 
 struct BootstrapAuc {
-  double auc = 0.0;                 // on the original sample
-  std::vector<double> replicates;   // one AUC per replicate, in replicate order
-  std::vector<double> jackknife;    // leave-one-out (case or cluster) AUCs, for BCa
+  double auc = 0.0;                // on the original sample
+  std::vector<double> replicates;  // one AUC per replicate, in replicate order
+  std::vector<double> jackknife;   // leave-one-out (case or cluster) AUCs, for BCa
 };
 
 // Stratified bootstrap: positives and negatives are resampled separately, so
@@ -38,8 +38,7 @@ BootstrapAuc StratifiedBootstrapAuc(std::span<const double> score,
 // Cluster bootstrap: whole clusters (patients) are resampled with all their
 // cases. Replicates in which a class is absent are redrawn deterministically
 // (the next sub-stream of the same replicate).
-BootstrapAuc ClusterBootstrapAuc(std::span<const double> score,
-                                 std::span<const std::uint8_t> truth,
+BootstrapAuc ClusterBootstrapAuc(std::span<const double> score, std::span<const std::uint8_t> truth,
                                  std::span<const std::uint32_t> cluster, std::size_t cluster_count,
                                  const BootstrapOptions& options);
 

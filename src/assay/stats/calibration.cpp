@@ -24,8 +24,8 @@ Coefficient MakeCoefficient(double estimate, double variance, double level) {
 // Fits logit P(y=1) = X beta + offset by Newton–Raphson; returns beta and
 // the inverse Fisher information.
 Result<std::pair<Eigen::VectorXd, Eigen::MatrixXd>> FitLogistic(const Eigen::MatrixXd& x,
-                                                               const Eigen::VectorXd& offset,
-                                                               std::span<const std::uint8_t> y) {
+                                                                const Eigen::VectorXd& offset,
+                                                                std::span<const std::uint8_t> y) {
   const Eigen::Index n = x.rows(), k = x.cols();
   Eigen::VectorXd beta = Eigen::VectorXd::Zero(k);
   Eigen::MatrixXd information(k, k);

@@ -53,8 +53,8 @@ struct Coefficient {
 };
 
 struct LogisticRecalibration {
-  Coefficient intercept;             // a in logit P(y) = a + b logit(p)
-  Coefficient slope;                 // b
+  Coefficient intercept;                 // a in logit P(y) = a + b logit(p)
+  Coefficient slope;                     // b
   Coefficient calibration_in_the_large;  // a in logit P(y) = a + logit(p)
 };
 // Maximum-likelihood fits by Newton–Raphson (Eigen). Fails (not evaluable)

@@ -39,7 +39,8 @@ ChiSquare ProportionHomogeneity(std::span<const std::uint64_t> successes,
     ++groups;
   }
   const double pooled = total_successes / total_trials;
-  if (groups < 2 || pooled <= 0.0 || pooled >= 1.0) return {0.0, groups < 2 ? 0.0 : groups - 1.0, 1.0};
+  if (groups < 2 || pooled <= 0.0 || pooled >= 1.0)
+    return {0.0, groups < 2 ? 0.0 : groups - 1.0, 1.0};
 
   double statistic = 0.0;
   for (std::size_t i = 0; i < trials.size(); ++i) {

@@ -7,10 +7,14 @@ namespace assay::stats {
 
 std::string_view MultiplicityName(Multiplicity method) {
   switch (method) {
-    case Multiplicity::kHolm: return "holm";
-    case Multiplicity::kBonferroni: return "bonferroni";
-    case Multiplicity::kBenjaminiHochberg: return "benjamini_hochberg";
-    case Multiplicity::kNone: return "none";
+    case Multiplicity::kHolm:
+      return "holm";
+    case Multiplicity::kBonferroni:
+      return "bonferroni";
+    case Multiplicity::kBenjaminiHochberg:
+      return "benjamini_hochberg";
+    case Multiplicity::kNone:
+      return "none";
   }
   return "unknown";
 }

@@ -33,19 +33,24 @@ double NormalQuantileTwoSided(double level) {
 
 std::string_view ProportionMethodName(ProportionMethod method) {
   switch (method) {
-    case ProportionMethod::kWilson: return "wilson";
-    case ProportionMethod::kClopperPearson: return "clopper_pearson";
-    case ProportionMethod::kJeffreys: return "jeffreys";
-    case ProportionMethod::kAgrestiCoull: return "agresti_coull";
-    case ProportionMethod::kWald: return "wald";
+    case ProportionMethod::kWilson:
+      return "wilson";
+    case ProportionMethod::kClopperPearson:
+      return "clopper_pearson";
+    case ProportionMethod::kJeffreys:
+      return "jeffreys";
+    case ProportionMethod::kAgrestiCoull:
+      return "agresti_coull";
+    case ProportionMethod::kWald:
+      return "wald";
   }
   return "unknown";
 }
 
 std::optional<ProportionMethod> ParseProportionMethod(std::string_view name) {
-  for (auto method : {ProportionMethod::kWilson, ProportionMethod::kClopperPearson,
-                      ProportionMethod::kJeffreys, ProportionMethod::kAgrestiCoull,
-                      ProportionMethod::kWald}) {
+  for (auto method :
+       {ProportionMethod::kWilson, ProportionMethod::kClopperPearson, ProportionMethod::kJeffreys,
+        ProportionMethod::kAgrestiCoull, ProportionMethod::kWald}) {
     if (ProportionMethodName(method) == name) return method;
   }
   return std::nullopt;
@@ -131,8 +136,8 @@ RatioEstimate PredictiveValueAtPrevalence(bool positive_predictive, std::uint64_
   const char* method = "logit_mercaldo";
 
   // logit(PPV) = log(sens * prev / ((1 - spec) * (1 - prev))); NPV symmetrically.
-  double numerator = positive_predictive ? sensitivity * prevalence
-                                         : specificity * (1.0 - prevalence);
+  double numerator =
+      positive_predictive ? sensitivity * prevalence : specificity * (1.0 - prevalence);
   double denominator = positive_predictive ? (1.0 - specificity) * (1.0 - prevalence)
                                            : (1.0 - sensitivity) * prevalence;
   if (denominator == 0.0) return {1.0, Interval{1.0, 1.0, level, method}};

@@ -42,7 +42,6 @@ RatioEstimate NegativeLikelihoodRatio(std::uint64_t true_positives, std::uint64_
 // the logit interval of Mercaldo, Lau & Zhou (2007). Requires 0 < prevalence < 1.
 RatioEstimate PredictiveValueAtPrevalence(bool positive_predictive, std::uint64_t true_positives,
                                           std::uint64_t positives, std::uint64_t true_negatives,
-                                          std::uint64_t negatives, double prevalence,
-                                          double level);
+                                          std::uint64_t negatives, double prevalence, double level);
 
 }  // namespace assay::stats

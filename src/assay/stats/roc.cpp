@@ -24,7 +24,7 @@ std::vector<double> MergePlacements(const std::vector<double>& own,
                                     const std::vector<double>& other, bool count_below) {
   std::vector<double> placements(own.size());
   const double size = static_cast<double>(other.size());
-  std::size_t below = 0;  // other[below-1] < s
+  std::size_t below = 0;      // other[below-1] < s
   std::size_t not_above = 0;  // other[not_above-1] <= s
   for (std::size_t i = 0; i < own.size(); ++i) {
     const double s = own[i];
@@ -32,8 +32,8 @@ std::vector<double> MergePlacements(const std::vector<double>& own,
     if (not_above < below) not_above = below;
     while (not_above < other.size() && other[not_above] <= s) ++not_above;
     const double ties = static_cast<double>(not_above - below);
-    const double strictly = count_below ? static_cast<double>(below)
-                                        : static_cast<double>(other.size() - not_above);
+    const double strictly =
+        count_below ? static_cast<double>(below) : static_cast<double>(other.size() - not_above);
     placements[i] = (strictly + ties / 2.0) / size;
   }
   return placements;
@@ -50,8 +50,12 @@ double Mean(std::span<const double> values) {
 SortedScores SortScores(std::span<const double> positives, std::span<const double> negatives) {
   SortedScores sorted{{positives.begin(), positives.end()}, {negatives.begin(), negatives.end()}};
   tbb::parallel_invoke(
-      [&] { boost::sort::spreadsort::float_sort(sorted.positives.begin(), sorted.positives.end()); },
-      [&] { boost::sort::spreadsort::float_sort(sorted.negatives.begin(), sorted.negatives.end()); });
+      [&] {
+        boost::sort::spreadsort::float_sort(sorted.positives.begin(), sorted.positives.end());
+      },
+      [&] {
+        boost::sort::spreadsort::float_sort(sorted.negatives.begin(), sorted.negatives.end());
+      });
   return sorted;
 }
 
@@ -72,8 +76,8 @@ std::vector<RocPoint> RocCurve(const SortedScores& scores) {
     while (j > 0 && neg[j - 1] >= threshold) --j;
     const std::uint64_t tp = pos.size() - i;
     const std::uint64_t fp = neg.size() - j;
-    curve.push_back({threshold, tp, fp, static_cast<double>(tp) / n1,
-                     1.0 - static_cast<double>(fp) / n0});
+    curve.push_back(
+        {threshold, tp, fp, static_cast<double>(tp) / n1, 1.0 - static_cast<double>(fp) / n0});
   }
   return curve;
 }
@@ -150,9 +154,8 @@ PairedDelong ComparePairedDelong(std::span<const double> first, std::span<const 
   result.variance = s10 / n1 + s01 / n0;
   if (result.variance > 0.0) {
     result.z = result.difference / std::sqrt(result.variance);
-    result.p_value =
-        2.0 * boost::math::cdf(boost::math::complement(boost::math::normal_distribution<double>(),
-                                                       std::abs(result.z)));
+    result.p_value = 2.0 * boost::math::cdf(boost::math::complement(
+                               boost::math::normal_distribution<double>(), std::abs(result.z)));
   }
   return result;
 }
@@ -205,8 +208,8 @@ ClusteredAuc ObuchowskiClusteredAuc(std::span<const double> score,
   return result;
 }
 
-PartialAuc ComputePartialAuc(const std::vector<RocPoint>& curve, PartialAucFocus focus,
-                             double from, double to) {
+PartialAuc ComputePartialAuc(const std::vector<RocPoint>& curve, PartialAucFocus focus, double from,
+                             double to) {
   // Express the curve as y(x), x the focused quantity, in increasing x.
   struct XY {
     double x, y;

@@ -62,7 +62,7 @@ struct PairedDelong {
   double difference = 0.0;  // first - second
   double variance = 0.0;    // of the difference
   double z = 0.0;
-  double p_value = 1.0;     // two-sided
+  double p_value = 1.0;  // two-sided
 };
 // `first` and `second` hold each case's two scores; `truth` marks positives.
 PairedDelong ComparePairedDelong(std::span<const double> first, std::span<const double> second,
@@ -90,7 +90,7 @@ struct PartialAuc {
 // Area under the empirical ROC curve (linear between points) where the
 // focused quantity lies in [from, to] (0 <= from < to <= 1), standardized as
 // McClish proposed.
-PartialAuc ComputePartialAuc(const std::vector<RocPoint>& curve, PartialAucFocus focus,
-                             double from, double to);
+PartialAuc ComputePartialAuc(const std::vector<RocPoint>& curve, PartialAucFocus focus, double from,
+                             double to);
 
 }  // namespace assay::stats

@@ -265,8 +265,15 @@ void Evaluator::AddAuc(const CaseView& view, const stats::SortedScores& sorted, 
 void Evaluator::AddPartialAuc(const CaseView& view, const std::vector<stats::RocPoint>& curve) {
   const auto& range = *options_.partial_auc;
   const auto result = stats::ComputePartialAuc(curve, range.focus, range.from, range.to);
-  // Interval for the partial AUC is not computed yet; the finding carries none.
-  Finding finding = MakeFinding(view, "pauc", result.standardized, std::nullopt);
+  const stats::BootstrapOptions bootstrap{options_.bootstrap_replicates, options_.seed,
+                                          options_.level};
+  // Partial AUC intervals ignore clusters: the cluster bootstrap of pAUC is not built yet.
+  Finding finding =
+      MakeFinding(view, "pauc", result.standardized,
+                  stats::PartialAucBootstrapInterval(view.score, view.truth, range.focus,
+                                                     range.from, range.to, bootstrap));
+  finding.partial_auc_range = range;
+  finding.partial_auc_raw = result.raw;
   evaluation_.findings.push_back(std::move(finding));
 }
 

@@ -74,9 +74,11 @@ struct Finding {
   std::uint64_t n = 0, n_positive = 0, n_negative = 0;
   std::optional<OperatingPoint> operating_point;
   std::optional<Subgroup> subgroup;
-  std::optional<double> prevalence;     // PPV/NPV at a stated prevalence
-  std::optional<double> design_effect;  // clustered AUC
-  std::optional<std::string> binning;   // ECE/MCE: "equal_width" or "equal_mass"
+  std::optional<double> prevalence;                  // PPV/NPV at a stated prevalence
+  std::optional<double> design_effect;               // clustered AUC
+  std::optional<std::string> binning;                // ECE/MCE: "equal_width" or "equal_mass"
+  std::optional<PartialAucRange> partial_auc_range;  // pAUC: the range it covers
+  double partial_auc_raw = 0.0;                      // pAUC: the unstandardized area
   bool exploratory = false;
 };
 

@@ -52,6 +52,14 @@ json FindingJson(const analysis::Finding& finding) {
   if (finding.prevalence) out["prevalence"] = *finding.prevalence;
   if (finding.design_effect) out["design_effect"] = *finding.design_effect;
   if (finding.binning) out["binning"] = *finding.binning;
+  if (const auto& range = finding.partial_auc_range) {
+    out["partial_auc"] = {
+        {"focus",
+         range->focus == stats::PartialAucFocus::kSpecificity ? "specificity" : "sensitivity"},
+        {"from", range->from},
+        {"to", range->to},
+        {"raw", finding.partial_auc_raw}};
+  }
   return out;
 }
 

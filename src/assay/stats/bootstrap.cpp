@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "assay/core/random.h"
@@ -17,6 +18,7 @@ namespace {
 
 constexpr std::uint64_t kStratifiedPurpose = PurposeId("bootstrap_auc_stratified");
 constexpr std::uint64_t kClusterPurpose = PurposeId("bootstrap_auc_cluster");
+constexpr std::uint64_t kPartialPurpose = PurposeId("bootstrap_pauc_stratified");
 
 // The cases in ascending score order, with what a weighted AUC pass needs.
 struct SortedCases {
@@ -66,6 +68,50 @@ double WeightedAuc(const SortedCases& sorted, std::span<const std::uint32_t> wei
          (2.0 * static_cast<double>(total_positive) * static_cast<double>(negatives_below));
 }
 
+// The ROC curve of the weighted sample, from the highest threshold down.
+std::vector<RocPoint> WeightedRocCurve(const SortedCases& sorted,
+                                       std::span<const std::uint32_t> weight) {
+  std::uint64_t total_positive = 0, total_negative = 0;
+  for (std::size_t k = 0; k < weight.size(); ++k) {
+    (sorted.positive[k] ? total_positive : total_negative) += weight[k];
+  }
+  std::vector<RocPoint> curve;
+  curve.push_back({std::numeric_limits<double>::infinity(), 0, 0, 0.0, 1.0});
+  std::uint64_t true_positive = 0, false_positive = 0;
+  for (std::size_t k = weight.size(); k-- > 0;) {
+    (sorted.positive[k] ? true_positive : false_positive) += weight[k];
+    // A group ends, going down, where the position below has a lower score.
+    if (k > 0 && !sorted.ends_group[k - 1]) continue;
+    curve.push_back(
+        {0.0, true_positive, false_positive,
+         static_cast<double>(true_positive) / static_cast<double>(total_positive),
+         1.0 - static_cast<double>(false_positive) / static_cast<double>(total_negative)});
+  }
+  return curve;
+}
+
+// Draws a stratified resample: as many positives and negatives as the sample has.
+void DrawStratified(RandomStream& stream, std::span<const std::uint32_t> positive_positions,
+                    std::span<const std::uint32_t> negative_positions,
+                    std::vector<std::uint32_t>& weights) {
+  for (std::size_t i = 0; i < positive_positions.size(); ++i) {
+    ++weights[positive_positions[stream.NextBelow(positive_positions.size())]];
+  }
+  for (std::size_t j = 0; j < negative_positions.size(); ++j) {
+    ++weights[negative_positions[stream.NextBelow(negative_positions.size())]];
+  }
+}
+
+// Sorted positions of the positive and of the negative cases.
+std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>> ClassPositions(
+    const SortedCases& sorted) {
+  std::vector<std::uint32_t> positives, negatives;
+  for (std::uint32_t k = 0; k < sorted.positive.size(); ++k) {
+    (sorted.positive[k] ? positives : negatives).push_back(k);
+  }
+  return {std::move(positives), std::move(negatives)};
+}
+
 // Runs `replicate(r, weights)` for every replicate in parallel, each thread
 // with its own weight buffer of n entries.
 template <typename Replicate>
@@ -97,10 +143,7 @@ BootstrapAuc StratifiedBootstrapAuc(std::span<const double> score,
                                     std::span<const std::uint8_t> truth,
                                     const BootstrapOptions& options) {
   const SortedCases sorted = SortCases(score, truth);
-  std::vector<std::uint32_t> positive_positions, negative_positions;
-  for (std::uint32_t k = 0; k < sorted.positive.size(); ++k) {
-    (sorted.positive[k] ? positive_positions : negative_positions).push_back(k);
-  }
+  const auto [positive_positions, negative_positions] = ClassPositions(sorted);
 
   BootstrapAuc result;
   std::vector<std::uint32_t> ones(score.size(), 1U);
@@ -108,12 +151,7 @@ BootstrapAuc StratifiedBootstrapAuc(std::span<const double> score,
   result.replicates = RunReplicates(
       score.size(), options.replicates, [&](std::size_t r, std::vector<std::uint32_t>& weights) {
         RandomStream stream(options.seed, kStratifiedPurpose, r);
-        for (std::size_t i = 0; i < positive_positions.size(); ++i) {
-          ++weights[positive_positions[stream.NextBelow(positive_positions.size())]];
-        }
-        for (std::size_t j = 0; j < negative_positions.size(); ++j) {
-          ++weights[negative_positions[stream.NextBelow(negative_positions.size())]];
-        }
+        DrawStratified(stream, positive_positions, negative_positions, weights);
         return WeightedAuc(sorted, weights);
       });
 
@@ -174,6 +212,21 @@ BootstrapAuc ClusterBootstrapAuc(std::span<const double> score, std::span<const 
     if (has_positive && has_negative) result.jackknife.push_back(WeightedAuc(sorted, weights));
   }
   return result;
+}
+
+Interval PartialAucBootstrapInterval(std::span<const double> score,
+                                     std::span<const std::uint8_t> truth, PartialAucFocus focus,
+                                     double from, double to, const BootstrapOptions& options) {
+  const SortedCases sorted = SortCases(score, truth);
+  const auto [positive_positions, negative_positions] = ClassPositions(sorted);
+  BootstrapAuc bootstrap;
+  bootstrap.replicates = RunReplicates(
+      score.size(), options.replicates, [&](std::size_t r, std::vector<std::uint32_t>& weights) {
+        RandomStream stream(options.seed, kPartialPurpose, r);
+        DrawStratified(stream, positive_positions, negative_positions, weights);
+        return ComputePartialAuc(WeightedRocCurve(sorted, weights), focus, from, to).standardized;
+      });
+  return PercentileInterval(bootstrap, options.level);
 }
 
 double Quantile(std::vector<double> values, double probability) {

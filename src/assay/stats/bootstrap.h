@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "assay/stats/interval.h"
+#include "assay/stats/roc.h"
 
 namespace assay::stats {
 
@@ -41,6 +42,12 @@ BootstrapAuc StratifiedBootstrapAuc(std::span<const double> score,
 BootstrapAuc ClusterBootstrapAuc(std::span<const double> score, std::span<const std::uint8_t> truth,
                                  std::span<const std::uint32_t> cluster, std::size_t cluster_count,
                                  const BootstrapOptions& options);
+
+// Stratified bootstrap percentile interval of McClish's standardized partial
+// AUC over [from, to] of the focused quantity (pROC's default for pAUC).
+Interval PartialAucBootstrapInterval(std::span<const double> score,
+                                     std::span<const std::uint8_t> truth, PartialAucFocus focus,
+                                     double from, double to, const BootstrapOptions& options);
 
 // Percentile interval: quantiles (type 7, as R's default) of the replicates.
 Interval PercentileInterval(const BootstrapAuc& bootstrap, double level);

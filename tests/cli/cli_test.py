@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `assay evaluate`: exit codes, error messages naming the
+place, no partial output, schema validity of evidence.json, and results that
+do not depend on the thread count.
+
+Usage: cli_test.py ASSAY_BINARY SOURCE_DIR
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import jsonschema
+
+ASSAY = sys.argv[1] if len(sys.argv) > 1 else "build/src/assay"
+SOURCE = sys.argv[2] if len(sys.argv) > 2 else "."
+EXAMPLE = os.path.join(SOURCE, "examples", "triage_cases.csv")
+with open(os.path.join(SOURCE, "docs", "evidence.schema.json")) as handle:
+    SCHEMA = json.load(handle)
+
+BASE = ["evaluate", "--truth", "truth", "--positive", "pneumothorax", "--score", "score"]
+
+
+def run(*arguments):
+    return subprocess.run([ASSAY, *arguments], capture_output=True, text=True, check=False)
+
+
+def evaluate_to(directory, *arguments):
+    result = run(*BASE, "--out", directory, *arguments)
+    if result.returncode != 0:
+        raise AssertionError(result.stderr)
+    with open(os.path.join(directory, "evidence.json")) as handle:
+        document = json.load(handle)
+    jsonschema.Draft202012Validator(SCHEMA).validate(document)
+    return document
+
+
+def findings(document, metric, subgroup=None):
+    return [f for f in document["findings"] if f["metric"] == metric and f["subgroup"] == subgroup]
+
+
+class EvaluateTest(unittest.TestCase):
+    def setUp(self):
+        self.scratch = tempfile.TemporaryDirectory()
+        self.dir = self.scratch.name
+
+    def tearDown(self):
+        self.scratch.cleanup()
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as handle:
+            handle.write(text)
+        return path
+
+    def expect_bad_input(self, cases, message, *extra):
+        out = os.path.join(self.dir, "out")
+        result = run(*BASE, "--cases", cases, "--out", out, *extra)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn(message, result.stderr)
+        self.assertFalse(os.path.exists(out), "no output may be written on bad input")
+
+    def test_example_evidence_is_valid_and_complete(self):
+        document = evaluate_to(self.dir, "--cases", EXAMPLE, "--id", "study_id", "--cluster",
+                               "patient", "--group", "vendor", "--threshold", "0.5",
+                               "--compare", "cleared_score", "--prevalence", "0.05")
+        self.assertEqual(document["case_flow"]["received"], document["case_flow"]["analysed"])
+        auc = findings(document, "auc")[0]
+        self.assertEqual(auc["ci"]["method"], "obuchowski_clustered")
+        self.assertGreater(auc["design_effect"], 0.5)
+        self.assertLess(auc["ci"]["lower"], auc["estimate"])
+        vendors = {f["subgroup"]["value"] for f in document["findings"]
+                   if f["metric"] == "auc" and f["subgroup"]}
+        self.assertEqual(vendors, {"Vendor A", "Vendor B", "Vendor C"})
+        tests = {c["test"] for c in document["comparisons"]}
+        self.assertEqual(tests, {"delong_paired", "mcnemar"})
+        self.assertTrue(any(f.get("prevalence") == 0.05 for f in findings(document, "ppv")))
+
+    def test_results_do_not_depend_on_thread_count(self):
+        arguments = ["--cases", EXAMPLE, "--ci-auc", "bootstrap_bca", "--bootstrap", "500",
+                     "--group", "site", "--threshold", "0.5", "--pauc-specificity", "0.9:1"]
+        one = evaluate_to(os.path.join(self.dir, "one"), *arguments, "--threads", "1")
+        two = evaluate_to(os.path.join(self.dir, "two"), *arguments, "--threads", "2")
+        for document in (one, two):
+            document.pop("created")
+            document.pop("command")
+        self.assertEqual(one, two)
+
+    def test_seed_changes_bootstrap_interval(self):
+        arguments = ["--cases", EXAMPLE, "--ci-auc", "bootstrap_percentile", "--bootstrap", "300"]
+        first = findings(evaluate_to(os.path.join(self.dir, "a"), *arguments, "--seed", "1"),
+                         "auc")[0]
+        second = findings(evaluate_to(os.path.join(self.dir, "b"), *arguments, "--seed", "2"),
+                          "auc")[0]
+        self.assertEqual(first["estimate"], second["estimate"])
+        self.assertNotEqual(first["ci"], second["ci"])
+
+    def test_excluded_cases_appear_in_case_flow(self):
+        cases = self.write("c.csv", "id,truth,score\na,pneumothorax,0.9\nb,,0.4\nc,normal,0.2\n"
+                                    "d,normal,\ne,pneumothorax,0.6\nf,normal,0.7\n")
+        document = evaluate_to(self.dir, "--cases", cases, "--id", "id",
+                               "--exclude-missing-truth", "--exclude-missing-score")
+        flow = document["case_flow"]
+        self.assertEqual((flow["received"], flow["analysed"]), (6, 4))
+        reasons = {e["reason"]: e["cases"] for e in flow["excluded"]}
+        self.assertEqual(reasons["missing_truth"], [{"line": 3, "id": "b"}])
+        self.assertEqual(reasons["missing_score"], [{"line": 5, "id": "d"}])
+
+    def test_direction_lower_equals_negated_scores(self):
+        lower = self.write("l.csv", "truth,score\npneumothorax,-0.9\nnormal,-0.1\n"
+                                    "pneumothorax,-0.4\nnormal,-0.5\nnormal,-0.3\n")
+        higher = self.write("h.csv", "truth,score\npneumothorax,0.9\nnormal,0.1\n"
+                                     "pneumothorax,0.4\nnormal,0.5\nnormal,0.3\n")
+        a = evaluate_to(os.path.join(self.dir, "a"), "--cases", lower, "--direction", "lower",
+                        "--threshold", "-0.45")
+        b = evaluate_to(os.path.join(self.dir, "b"), "--cases", higher, "--threshold", "0.45")
+        self.assertAlmostEqual(findings(a, "auc")[0]["estimate"], 5 / 6)
+        for metric in ("auc", "sensitivity", "specificity"):
+            self.assertEqual([f["estimate"] for f in findings(a, metric)],
+                             [f["estimate"] for f in findings(b, metric)])
+
+    def test_jsonl_input(self):
+        cases = self.write("c.jsonl", "\n".join(json.dumps(r) for r in [
+            {"truth": "pneumothorax", "score": 0.8}, {"truth": "normal", "score": 0.3},
+            {"truth": "pneumothorax", "score": 0.2}, {"truth": "normal", "score": 0.1}]))
+        document = evaluate_to(self.dir, "--cases", cases)
+        self.assertAlmostEqual(findings(document, "auc")[0]["estimate"], 0.75)
+
+    def test_non_numeric_score(self):
+        cases = self.write("c.csv", "truth,score\npneumothorax,0.9\nnormal,n/a\n")
+        self.expect_bad_input(cases, "c.csv line 3, column 'score': 'n/a' is not a number")
+
+    def test_nan_score(self):
+        cases = self.write("c.csv", "truth,score\npneumothorax,0.9\nnormal,nan\n")
+        self.expect_bad_input(cases, "line 3, column 'score'")
+
+    def test_missing_column(self):
+        cases = self.write("c.csv", "truth,prob\npneumothorax,0.9\nnormal,0.1\n")
+        self.expect_bad_input(cases, "no column 'score'")
+
+    def test_third_truth_value(self):
+        cases = self.write("c.csv", "truth,score\npneumothorax,0.9\nnormal,0.1\nunsure,0.5\n")
+        self.expect_bad_input(cases, "line 4, column 'truth'")
+
+    def test_duplicate_ids(self):
+        cases = self.write("c.csv", "id,truth,score\n1,pneumothorax,0.9\n1,normal,0.1\n")
+        self.expect_bad_input(cases, "case id '1' already appeared on line 2", "--id", "id")
+
+    def test_one_class_only(self):
+        cases = self.write("c.csv", "truth,score\nnormal,0.9\nnormal,0.1\n")
+        self.expect_bad_input(cases, "only one class is present")
+
+    def test_empty_table(self):
+        self.expect_bad_input(self.write("c.csv", "truth,score\n"), "no cases to analyse")
+
+    def test_missing_file(self):
+        self.expect_bad_input(os.path.join(self.dir, "absent.csv"), "cannot open")
+
+    def test_unknown_method_and_bad_level(self):
+        cases = self.write("c.csv", "truth,score\npneumothorax,0.9\nnormal,0.1\n")
+        self.expect_bad_input(cases, "--ci-auc 'hanley'", "--ci-auc", "hanley")
+        self.expect_bad_input(cases, "--level 1.5 is not in (0, 1)", "--level", "1.5")
+
+    def test_unknown_option_is_bad_input(self):
+        result = run(*BASE, "--cases", EXAMPLE, "--no-such-option")
+        self.assertEqual(result.returncode, 2)
+
+    def test_likelihood_ratio_with_zero_denominator_is_null_not_nan(self):
+        cases = self.write("c.csv", "truth,score\npneumothorax,0.9\npneumothorax,0.8\n"
+                                    "normal,0.1\nnormal,0.2\n")
+        document = evaluate_to(self.dir, "--cases", cases, "--threshold", "0.5", "--no-youden")
+        lr = findings(document, "lr_positive")[0]
+        self.assertIsNone(lr["estimate"])
+        self.assertIsNone(lr["ci"]["upper"])
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])

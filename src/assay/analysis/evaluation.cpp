@@ -49,6 +49,37 @@ Counts CountAt(const stats::SortedScores& sorted, double oriented_threshold) {
   return counts;
 }
 
+// Design effects of the proportions at one threshold; all empty without clusters.
+struct ClusterEffects {
+  std::optional<double> sensitivity, specificity, ppv, npv, accuracy;
+};
+
+ClusterEffects DesignEffects(const CaseView& view, double oriented_threshold) {
+  if (view.cluster_count == 0) return {};
+  // Per cluster: true positives, positives, true negatives, negatives, called positive.
+  const std::size_t k = view.cluster_count;
+  std::vector<std::uint64_t> tp(k), pos(k), tn(k), neg(k), called(k), correct(k), all(k);
+  for (std::size_t i = 0; i < view.score.size(); ++i) {
+    const std::uint32_t c = view.cluster[i];
+    const bool positive_call = view.score[i] >= oriented_threshold;
+    if (view.truth[i]) {
+      ++pos[c];
+      tp[c] += positive_call;
+    } else {
+      ++neg[c];
+      tn[c] += !positive_call;
+    }
+    called[c] += positive_call;
+    correct[c] += positive_call == static_cast<bool>(view.truth[i]);
+    ++all[c];
+  }
+  std::vector<std::uint64_t> not_called(k);
+  for (std::size_t c = 0; c < k; ++c) not_called[c] = all[c] - called[c];
+  return {stats::ClusterDesignEffect(tp, pos), stats::ClusterDesignEffect(tn, neg),
+          stats::ClusterDesignEffect(tp, called), stats::ClusterDesignEffect(tn, not_called),
+          stats::ClusterDesignEffect(correct, all)};
+}
+
 // Renumbers the clusters present in `cluster` to 0..k-1; returns k.
 std::size_t CompactClusters(std::vector<std::uint32_t>& cluster) {
   std::vector<std::uint32_t> code;
@@ -80,7 +111,8 @@ class Evaluator {
   void AddOperatingPoint(const CaseView& view, const stats::SortedScores& sorted,
                          const OperatingPoint& point);
   void AddProportion(const CaseView& view, const OperatingPoint& point, const char* metric,
-                     std::uint64_t successes, std::uint64_t trials);
+                     std::uint64_t successes, std::uint64_t trials,
+                     std::optional<double> design_effect);
   Finding MakeFinding(const CaseView& view, const char* metric, double estimate,
                       std::optional<stats::Interval> ci) const;
   stats::Interval F1Interval(const Counts& counts) const;
@@ -278,17 +310,22 @@ void Evaluator::AddPartialAuc(const CaseView& view, const std::vector<stats::Roc
 }
 
 void Evaluator::AddProportion(const CaseView& view, const OperatingPoint& point, const char* metric,
-                              std::uint64_t successes, std::uint64_t trials) {
+                              std::uint64_t successes, std::uint64_t trials,
+                              std::optional<double> design_effect) {
   if (trials == 0) {
     NoteNotEvaluable(metric, view.subgroup,
                      fmt::format("no cases in the denominator at threshold {}", point.threshold));
     return;
   }
+  const auto method = options_.proportion_method;
   Finding finding = MakeFinding(
       view, metric, static_cast<double>(successes) / static_cast<double>(trials),
-      stats::ProportionInterval(successes, trials, options_.level, options_.proportion_method));
+      design_effect ? stats::ClusteredProportionInterval(successes, trials, *design_effect,
+                                                         options_.level, method)
+                    : stats::ProportionInterval(successes, trials, options_.level, method));
   finding.operating_point = point;
   finding.exploratory = point.chosen_on_test_data;
+  finding.design_effect = design_effect;
   evaluation_.findings.push_back(std::move(finding));
 }
 
@@ -320,12 +357,15 @@ stats::Interval Evaluator::F1Interval(const Counts& counts) const {
 void Evaluator::AddOperatingPoint(const CaseView& view, const stats::SortedScores& sorted,
                                   const OperatingPoint& point) {
   const Counts c = CountAt(sorted, Orient(point.threshold));
-  AddProportion(view, point, "sensitivity", c.true_positive, c.positives());
-  AddProportion(view, point, "specificity", c.true_negative, c.negatives());
-  AddProportion(view, point, "ppv", c.true_positive, c.true_positive + c.false_positive);
-  AddProportion(view, point, "npv", c.true_negative, c.true_negative + c.false_negative);
+  const ClusterEffects effects = DesignEffects(view, Orient(point.threshold));
+  AddProportion(view, point, "sensitivity", c.true_positive, c.positives(), effects.sensitivity);
+  AddProportion(view, point, "specificity", c.true_negative, c.negatives(), effects.specificity);
+  AddProportion(view, point, "ppv", c.true_positive, c.true_positive + c.false_positive,
+                effects.ppv);
+  AddProportion(view, point, "npv", c.true_negative, c.true_negative + c.false_negative,
+                effects.npv);
   AddProportion(view, point, "accuracy", c.true_positive + c.true_negative,
-                c.positives() + c.negatives());
+                c.positives() + c.negatives(), effects.accuracy);
   if (c.positives() == 0 || c.negatives() == 0) return;
 
   auto add_ratio = [&](const char* metric, const stats::RatioEstimate& ratio,

@@ -13,9 +13,13 @@ std::string FormatNumber(double value) {
   return fmt::format("{:.4f}", value);
 }
 
-std::string FormatInterval(const std::optional<stats::Interval>& ci) {
+std::string FormatInterval(const std::optional<stats::Interval>& ci,
+                           std::optional<double> design_effect = std::nullopt) {
   if (!ci) return "-";
-  return fmt::format("[{}, {}] {}", FormatNumber(ci->lower), FormatNumber(ci->upper), ci->method);
+  std::string text =
+      fmt::format("[{}, {}] {}", FormatNumber(ci->lower), FormatNumber(ci->upper), ci->method);
+  if (design_effect) text += fmt::format(" (design effect {:.2f})", *design_effect);
+  return text;
 }
 
 std::string Population(const std::optional<analysis::Subgroup>& subgroup) {
@@ -53,7 +57,8 @@ std::string FormatEvaluation(const data::CaseTable& table, const analysis::Evalu
   for (const auto& finding : evaluation.findings) {
     out += fmt::format(
         "{:<26} {:<24} {:<28} {:>9}  {}{}\n", finding.metric, Population(finding.subgroup),
-        OperatingPointLabel(finding), FormatNumber(finding.estimate), FormatInterval(finding.ci),
+        OperatingPointLabel(finding), FormatNumber(finding.estimate),
+        FormatInterval(finding.ci, finding.design_effect),
         finding.exploratory ? "  (exploratory: threshold chosen on these cases)" : "");
   }
 

@@ -56,10 +56,11 @@ std::optional<ProportionMethod> ParseProportionMethod(std::string_view name) {
   return std::nullopt;
 }
 
-Interval ProportionInterval(std::uint64_t successes, std::uint64_t trials, double level,
-                            ProportionMethod method) {
-  const auto x = static_cast<double>(successes);
-  const auto n = static_cast<double>(trials);
+namespace {
+
+// The interval for x successes of n trials; x and n may be effective
+// (non-integer) counts.
+Interval IntervalFromCounts(double x, double n, double level, ProportionMethod method) {
   const double p = x / n;
   const double alpha = 1.0 - level;
   const double z = NormalQuantileTwoSided(level);
@@ -72,15 +73,16 @@ Interval ProportionInterval(std::uint64_t successes, std::uint64_t trials, doubl
       return Make(std::max(0.0, center - half), std::min(1.0, center + half), level, method);
     }
     case ProportionMethod::kClopperPearson: {
-      const double lower = successes == 0 ? 0.0 : BetaQuantile(x, n - x + 1.0, alpha / 2.0);
-      const double upper =
-          successes == trials ? 1.0 : BetaQuantile(x + 1.0, n - x, 1.0 - alpha / 2.0);
+      const double lower = x == 0.0 ? 0.0 : BetaQuantile(x, n - x + 1.0, alpha / 2.0);
+      const double upper = x == n ? 1.0 : BetaQuantile(x + 1.0, n - x, 1.0 - alpha / 2.0);
       return Make(lower, upper, level, method);
     }
     case ProportionMethod::kJeffreys: {
-      // The Beta(x + 1/2, n - x + 1/2) posterior's equal-tailed interval, as in statsmodels.
-      return Make(BetaQuantile(x + 0.5, n - x + 0.5, alpha / 2.0),
-                  BetaQuantile(x + 0.5, n - x + 0.5, 1.0 - alpha / 2.0), level, method);
+      // Equal-tailed interval of the Beta(x + 1/2, n - x + 1/2) posterior, with
+      // Brown, Cai & DasGupta's ends: lower 0 at x = 0, upper 1 at x = n.
+      const double lower = x == 0.0 ? 0.0 : BetaQuantile(x + 0.5, n - x + 0.5, alpha / 2.0);
+      const double upper = x == n ? 1.0 : BetaQuantile(x + 0.5, n - x + 0.5, 1.0 - alpha / 2.0);
+      return Make(lower, upper, level, method);
     }
     case ProportionMethod::kAgrestiCoull: {
       const double n_adjusted = n + z * z;
@@ -95,6 +97,41 @@ Interval ProportionInterval(std::uint64_t successes, std::uint64_t trials, doubl
     }
   }
   return Make(0.0, 1.0, level, method);
+}
+
+}  // namespace
+
+Interval ProportionInterval(std::uint64_t successes, std::uint64_t trials, double level,
+                            ProportionMethod method) {
+  return IntervalFromCounts(static_cast<double>(successes), static_cast<double>(trials), level,
+                            method);
+}
+
+double ClusterDesignEffect(std::span<const std::uint64_t> cluster_successes,
+                           std::span<const std::uint64_t> cluster_trials) {
+  double x = 0.0, n = 0.0, clusters = 0.0;
+  for (std::size_t k = 0; k < cluster_trials.size(); ++k) {
+    if (cluster_trials[k] == 0) continue;
+    x += static_cast<double>(cluster_successes[k]);
+    n += static_cast<double>(cluster_trials[k]);
+    clusters += 1.0;
+  }
+  const double p = x / n;
+  if (clusters < 2.0 || p <= 0.0 || p >= 1.0) return 1.0;
+  double sum = 0.0;
+  for (std::size_t k = 0; k < cluster_trials.size(); ++k) {
+    const double residual =
+        static_cast<double>(cluster_successes[k]) - p * static_cast<double>(cluster_trials[k]);
+    sum += residual * residual;
+  }
+  const double clustered = clusters / (clusters - 1.0) * sum / (n * n);
+  return std::max(1.0, clustered / (p * (1.0 - p) / n));
+}
+
+Interval ClusteredProportionInterval(std::uint64_t successes, std::uint64_t trials,
+                                     double design_effect, double level, ProportionMethod method) {
+  return IntervalFromCounts(static_cast<double>(successes) / design_effect,
+                            static_cast<double>(trials) / design_effect, level, method);
 }
 
 RatioEstimate PositiveLikelihoodRatio(std::uint64_t true_positives, std::uint64_t positives,

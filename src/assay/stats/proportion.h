@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "assay/stats/interval.h"
@@ -23,6 +24,18 @@ std::optional<ProportionMethod> ParseProportionMethod(std::string_view name);
 // Requires trials > 0, successes <= trials, 0 < level < 1.
 Interval ProportionInterval(std::uint64_t successes, std::uint64_t trials, double level,
                             ProportionMethod method);
+
+// Design effect of a proportion whose cases come in clusters (patients):
+// the ratio-estimator variance of sum(x_k) / sum(n_k) over clusters k,
+// K/(K-1) * sum (x_k - p n_k)^2 / n^2, divided by the binomial p(1-p)/n
+// (Rao & Scott 1992). Never below 1, so clustering never narrows an interval.
+double ClusterDesignEffect(std::span<const std::uint64_t> cluster_successes,
+                           std::span<const std::uint64_t> cluster_trials);
+
+// The interval of `method` on the effective counts successes/d of trials/d
+// (Korn & Graubard 1998 for Clopper–Pearson). Requires design_effect >= 1.
+Interval ClusteredProportionInterval(std::uint64_t successes, std::uint64_t trials,
+                                     double design_effect, double level, ProportionMethod method);
 
 // Likelihood ratios LR+ = sens / (1 - spec) and LR- = (1 - sens) / spec with
 // the log-method interval of Simel, Samsa & Matchar (1991). A zero count in a

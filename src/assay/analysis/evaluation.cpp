@@ -20,9 +20,13 @@ constexpr std::size_t kMaxStoredRocPoints = 2000;
 // The cases one set of findings is computed on: all cases or one subgroup.
 // Scores are oriented (higher = more likely positive).
 struct CaseView {
-  std::vector<double> score;
-  std::vector<std::uint8_t> truth;
-  std::vector<std::uint32_t> cluster;  // empty without clusters
+  std::span<const double> score;
+  std::span<const std::uint8_t> truth;
+  std::span<const std::uint32_t> cluster;  // empty without clusters
+  // Storage behind the spans when they cannot point into the table.
+  std::vector<double> owned_score;
+  std::vector<std::uint8_t> owned_truth;
+  std::vector<std::uint32_t> owned_cluster;
   std::size_t cluster_count = 0;
   std::optional<Subgroup> subgroup;
   std::uint64_t positives = 0;
@@ -133,14 +137,32 @@ CaseView Evaluator::MakeView(const std::vector<std::uint8_t>* keep,
                              std::optional<Subgroup> subgroup) const {
   CaseView view;
   view.subgroup = std::move(subgroup);
-  const std::size_t n = table_.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (keep && !(*keep)[i]) continue;
-    view.score.push_back(Orient(table_.score[i]));
-    view.truth.push_back(table_.truth[i]);
-    if (table_.cluster) view.cluster.push_back(table_.cluster->codes[i]);
+  const bool oriented = table_.direction == data::ScoreDirection::kHigherIsPositive;
+  if (keep == nullptr) {
+    // All cases: point into the table; copy only scores that must be negated.
+    if (oriented) {
+      view.score = table_.score;
+    } else {
+      for (double s : table_.score) view.owned_score.push_back(-s);
+      view.score = view.owned_score;
+    }
+    view.truth = table_.truth;
+    if (table_.cluster) {
+      view.cluster = table_.cluster->codes;
+      view.cluster_count = table_.cluster->levels.size();
+    }
+  } else {
+    for (std::size_t i = 0; i < table_.size(); ++i) {
+      if (!(*keep)[i]) continue;
+      view.owned_score.push_back(Orient(table_.score[i]));
+      view.owned_truth.push_back(table_.truth[i]);
+      if (table_.cluster) view.owned_cluster.push_back(table_.cluster->codes[i]);
+    }
+    if (table_.cluster) view.cluster_count = CompactClusters(view.owned_cluster);
+    view.score = view.owned_score;
+    view.truth = view.owned_truth;
+    view.cluster = view.owned_cluster;
   }
-  if (table_.cluster) view.cluster_count = CompactClusters(view.cluster);
   view.positives = static_cast<std::uint64_t>(std::count(view.truth.begin(), view.truth.end(), 1));
   view.negatives = view.truth.size() - view.positives;
   return view;
@@ -167,20 +189,23 @@ Result<Evaluation> Evaluator::Run() {
 
   double variance = 0.0;
   AddAuc(all, sorted, &variance);
-  const auto curve = stats::RocCurve(sorted);
-  if (options_.partial_auc) AddPartialAuc(all, curve);
+  if (options_.partial_auc) AddPartialAuc(all, stats::RocCurve(sorted));
   for (const auto& point : evaluation_.operating_points) AddOperatingPoint(all, sorted, point);
   AddCalibration(all);
   if (!table_.compare.empty()) AddComparisons(all);
   AddSubgroups();
 
-  // The stored curve is thinned evenly for very large samples; its ends are kept.
-  const std::size_t stride = std::max<std::size_t>(1, curve.size() / kMaxStoredRocPoints);
-  for (std::size_t k = 0; k < curve.size(); ++k) {
-    if (k % stride != 0 && k + 1 != curve.size()) continue;
-    stats::RocPoint point = curve[k];
+  // The stored curve is thinned evenly for very large samples; its last point is kept.
+  const std::size_t stride = std::max<std::size_t>(1, (evaluation_.n + 1) / kMaxStoredRocPoints);
+  std::size_t index = 0;
+  stats::RocPoint last{};
+  stats::ForEachRocPoint(sorted, [&](stats::RocPoint point) {
     point.threshold = Orient(point.threshold);
-    evaluation_.roc_curve.push_back(point);
+    if (index++ % stride == 0) evaluation_.roc_curve.push_back(point);
+    last = point;
+  });
+  if (evaluation_.roc_curve.back().threshold != last.threshold) {
+    evaluation_.roc_curve.push_back(last);
   }
   return std::move(evaluation_);
 }
@@ -189,14 +214,13 @@ Status Evaluator::ChooseOperatingPoints(const stats::SortedScores& sorted) {
   for (double threshold : options_.thresholds) {
     evaluation_.operating_points.push_back({"threshold", threshold, std::nullopt, false});
   }
-  const auto curve = stats::RocCurve(sorted);
   // Picks the curve point (finite threshold) that maximizes `value` among those passing `keep`.
   auto choose = [&](auto keep, auto value) -> std::optional<stats::RocPoint> {
     std::optional<stats::RocPoint> best;
-    for (std::size_t k = 1; k < curve.size(); ++k) {
-      if (!keep(curve[k])) continue;
-      if (!best || value(curve[k]) > value(*best)) best = curve[k];
-    }
+    stats::ForEachRocPoint(sorted, [&](const stats::RocPoint& point) {
+      if (std::isinf(point.threshold) || !keep(point)) return;
+      if (!best || value(point) > value(*best)) best = point;
+    });
     return best;
   };
 

@@ -21,23 +21,27 @@ Coefficient MakeCoefficient(double estimate, double variance, double level) {
   return Coefficient{estimate, se, Interval{estimate - z * se, estimate + z * se, level, "wald"}};
 }
 
-// Fits logit P(y=1) = X beta + offset by Newton–Raphson; returns beta and
-// the inverse Fisher information.
-Result<std::pair<Eigen::VectorXd, Eigen::MatrixXd>> FitLogistic(const Eigen::MatrixXd& x,
-                                                                const Eigen::VectorXd& offset,
-                                                                std::span<const std::uint8_t> y) {
-  const Eigen::Index n = x.rows(), k = x.cols();
+// Fits logit P(y = 1) = a + b * logit(p) (with_slope) or a + logit(p) by
+// Newton–Raphson, accumulating the score and information over the cases
+// directly so that memory stays O(1) per case. Returns the estimates and the
+// inverse information (their covariance).
+Result<std::pair<Eigen::VectorXd, Eigen::MatrixXd>> FitLogistic(std::span<const double> logit,
+                                                                std::span<const std::uint8_t> y,
+                                                                bool with_slope) {
+  const Eigen::Index k = with_slope ? 2 : 1;
   Eigen::VectorXd beta = Eigen::VectorXd::Zero(k);
   Eigen::MatrixXd information(k, k);
+  Eigen::VectorXd gradient(k), row(k);
   for (int iteration = 0; iteration < 100; ++iteration) {
-    Eigen::VectorXd gradient = Eigen::VectorXd::Zero(k);
+    gradient.setZero();
     information.setZero();
-    const Eigen::VectorXd eta = x * beta + offset;
-    for (Eigen::Index i = 0; i < n; ++i) {
-      const double mu = 1.0 / (1.0 + std::exp(-eta[i]));
-      const double w = mu * (1.0 - mu);
-      gradient += x.row(i).transpose() * (static_cast<double>(y[i]) - mu);
-      information.noalias() += w * x.row(i).transpose() * x.row(i);
+    for (std::size_t i = 0; i < logit.size(); ++i) {
+      row[0] = 1.0;
+      if (with_slope) row[1] = logit[i];
+      const double eta = with_slope ? beta[0] + beta[1] * logit[i] : beta[0] + logit[i];
+      const double mu = 1.0 / (1.0 + std::exp(-eta));
+      gradient += row * (static_cast<double>(y[i]) - mu);
+      information.noalias() += mu * (1.0 - mu) * row * row.transpose();
     }
     const Eigen::VectorXd step = information.ldlt().solve(gradient);
     if (!step.allFinite()) break;
@@ -76,18 +80,21 @@ CalibrationError ComputeCalibrationError(std::span<const double> probability,
                                          std::span<const std::uint8_t> truth, std::size_t bins,
                                          Binning binning) {
   const std::size_t n = probability.size();
-  std::vector<std::size_t> bin_of(n);
+  std::vector<std::uint32_t> bin_of(n);  // 4 bytes a case: assumes bins < 2^32
   if (binning == Binning::kEqualWidth) {
     for (std::size_t i = 0; i < n; ++i) {
       const auto b = static_cast<std::size_t>(probability[i] * static_cast<double>(bins));
-      bin_of[i] = std::min(b, bins - 1);
+      bin_of[i] = static_cast<std::uint32_t>(std::min(b, bins - 1));
     }
   } else {
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return probability[a] < probability[b]; });
-    for (std::size_t rank = 0; rank < n; ++rank) bin_of[order[rank]] = rank * bins / n;
+    std::vector<std::uint32_t> order(n);  // assumes fewer than 2^32 cases
+    std::iota(order.begin(), order.end(), 0U);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return probability[a] < probability[b];
+    });
+    for (std::size_t rank = 0; rank < n; ++rank) {
+      bin_of[order[rank]] = static_cast<std::uint32_t>(rank * bins / n);
+    }
   }
 
   CalibrationError result;
@@ -121,18 +128,12 @@ CalibrationError ComputeCalibrationError(std::span<const double> probability,
 Result<LogisticRecalibration> FitLogisticRecalibration(std::span<const double> probability,
                                                        std::span<const std::uint8_t> truth,
                                                        double level) {
-  const auto n = static_cast<Eigen::Index>(probability.size());
-  Eigen::MatrixXd design(n, 2);
-  Eigen::VectorXd logit(n);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    logit[i] = Logit(probability[i]);
-    design(i, 0) = 1.0;
-    design(i, 1) = logit[i];
-  }
+  std::vector<double> logit(probability.size());
+  std::transform(probability.begin(), probability.end(), logit.begin(), Logit);
 
-  auto full = FitLogistic(design, Eigen::VectorXd::Zero(n), truth);
+  auto full = FitLogistic(logit, truth, /*with_slope=*/true);
   if (!full.ok()) return full.status();
-  auto in_the_large = FitLogistic(Eigen::MatrixXd::Ones(n, 1), logit, truth);
+  auto in_the_large = FitLogistic(logit, truth, /*with_slope=*/false);
   if (!in_the_large.ok()) return in_the_large.status();
 
   const auto& [beta, covariance] = *full;

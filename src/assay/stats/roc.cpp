@@ -60,25 +60,8 @@ SortedScores SortScores(std::span<const double> positives, std::span<const doubl
 }
 
 std::vector<RocPoint> RocCurve(const SortedScores& scores) {
-  const auto& pos = scores.positives;
-  const auto& neg = scores.negatives;
-  const auto n1 = static_cast<double>(pos.size());
-  const auto n0 = static_cast<double>(neg.size());
-
   std::vector<RocPoint> curve;
-  curve.push_back({std::numeric_limits<double>::infinity(), 0, 0, 0.0, 1.0});
-  // Walk thresholds from the highest score down; i, j count cases >= threshold.
-  std::size_t i = pos.size(), j = neg.size();
-  while (i > 0 || j > 0) {
-    constexpr double kLowest = -std::numeric_limits<double>::infinity();
-    const double threshold = std::max(i > 0 ? pos[i - 1] : kLowest, j > 0 ? neg[j - 1] : kLowest);
-    while (i > 0 && pos[i - 1] >= threshold) --i;
-    while (j > 0 && neg[j - 1] >= threshold) --j;
-    const std::uint64_t tp = pos.size() - i;
-    const std::uint64_t fp = neg.size() - j;
-    curve.push_back(
-        {threshold, tp, fp, static_cast<double>(tp) / n1, 1.0 - static_cast<double>(fp) / n0});
-  }
+  ForEachRocPoint(scores, [&curve](const RocPoint& point) { curve.push_back(point); });
   return curve;
 }
 
@@ -189,19 +172,23 @@ ClusteredAuc ObuchowskiClusteredAuc(std::span<const double> score,
   double total = 0.0;
   for (double v : v10) total += v;
   const double auc = total / n1;
-  const double kk = static_cast<double>(cluster_count);
+  // Obuchowski's small-sample factors count the clusters holding positives
+  // (I10), negatives (I01), and all clusters (I).
+  double with_positive = 0.0, with_negative = 0.0;
   double s10 = 0.0, s01 = 0.0, s11 = 0.0;
   for (std::size_t c = 0; c < cluster_count; ++c) {
     const double d10 = v10[c] - m[c] * auc;
     const double d01 = v01[c] - n[c] * auc;
+    with_positive += m[c] > 0.0;
+    with_negative += n[c] > 0.0;
     s10 += d10 * d10;
     s01 += d01 * d01;
     s11 += d10 * d01;
   }
-  const double scale = kk / (kk - 1.0);
-  s10 *= scale / n1;
-  s01 *= scale / n0;
-  s11 *= scale;
+  const double all = static_cast<double>(cluster_count);
+  s10 *= with_positive / ((with_positive - 1.0) * n1);
+  s01 *= with_negative / ((with_negative - 1.0) * n0);
+  s11 *= all / (all - 1.0);
   result.auc = auc;
   result.variance = s10 / n1 + s01 / n0 + 2.0 * s11 / (n1 * n0);
   result.design_effect = result.variance / Delong(sorted).variance;

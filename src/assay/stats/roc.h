@@ -9,7 +9,9 @@
 // Obuchowski (1997). Pure functions; thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -35,6 +37,11 @@ struct RocPoint {
 // One point per distinct score, from the highest threshold (+inf: nothing
 // called positive) down to the lowest score (everything positive).
 std::vector<RocPoint> RocCurve(const SortedScores& scores);
+
+// Calls visit(const RocPoint&) for each point of RocCurve(scores), in the
+// same order, without storing the curve (it has as many points as cases).
+template <typename Visit>
+void ForEachRocPoint(const SortedScores& scores, Visit visit);
 
 // AUC and its DeLong variance, with the placement values they come from.
 // V10[i] = P(negative < positive i) + P(tie)/2 over negatives, and
@@ -92,5 +99,27 @@ struct PartialAuc {
 // McClish proposed.
 PartialAuc ComputePartialAuc(const std::vector<RocPoint>& curve, PartialAucFocus focus, double from,
                              double to);
+
+template <typename Visit>
+void ForEachRocPoint(const SortedScores& scores, Visit visit) {
+  const auto& pos = scores.positives;
+  const auto& neg = scores.negatives;
+  const auto n1 = static_cast<double>(pos.size());
+  const auto n0 = static_cast<double>(neg.size());
+  constexpr double kHighest = std::numeric_limits<double>::infinity();
+  visit(RocPoint{kHighest, 0, 0, 0.0, 1.0});
+  // Walk thresholds from the highest score down; i, j count cases below the threshold.
+  std::size_t i = pos.size(), j = neg.size();
+  while (i > 0 || j > 0) {
+    const double threshold =
+        std::max(i > 0 ? pos[i - 1] : -kHighest, j > 0 ? neg[j - 1] : -kHighest);
+    while (i > 0 && pos[i - 1] >= threshold) --i;
+    while (j > 0 && neg[j - 1] >= threshold) --j;
+    const std::uint64_t tp = pos.size() - i;
+    const std::uint64_t fp = neg.size() - j;
+    visit(RocPoint{threshold, tp, fp, static_cast<double>(tp) / n1,
+                   1.0 - static_cast<double>(fp) / n0});
+  }
+}
 
 }  // namespace assay::stats

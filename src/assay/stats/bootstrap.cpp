@@ -246,6 +246,10 @@ Interval PercentileInterval(const BootstrapAuc& bootstrap, double level) {
 
 std::optional<Interval> BcaInterval(const BootstrapAuc& bootstrap, double level) {
   const auto count = static_cast<double>(bootstrap.replicates.size());
+  const bool no_spread =
+      std::all_of(bootstrap.replicates.begin(), bootstrap.replicates.end(),
+                  [&bootstrap](double value) { return value == bootstrap.auc; });
+  if (no_spread) return std::nullopt;
   double below = 0.0;
   for (double value : bootstrap.replicates) {
     if (value < bootstrap.auc) below += 1.0;

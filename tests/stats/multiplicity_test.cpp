@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../reference/reference_files.h"
+
 namespace assay::stats {
 namespace {
 
@@ -32,6 +34,33 @@ TEST(AdjustPValues, NamesRoundTrip) {
     EXPECT_EQ(ParseMultiplicity(MultiplicityName(method)), method);
   }
   EXPECT_FALSE(ParseMultiplicity("hochberg").has_value());
+}
+
+// statsmodels' multipletests on a longer family with ties
+// (tests/reference/statsmodels_reference.py).
+void ExpectMatchesStatsmodels(Multiplicity method, const char* key) {
+  const auto& reference =
+      assay::testing::ReferenceJson("statsmodels_reference.json")["multiplicity"];
+  const auto p_values = reference["p_values"].get<std::vector<double>>();
+  const auto expected = reference[key].get<std::vector<double>>();
+  const auto adjusted = AdjustPValues(p_values, method);
+  ASSERT_EQ(adjusted.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_TRUE(assay::testing::NearRelative(adjusted[i], expected[i], assay::testing::kClosedForm))
+        << key << " p-value " << i;
+  }
+}
+
+TEST(AdjustPValues, HolmMatchesStatsmodels) {
+  ExpectMatchesStatsmodels(Multiplicity::kHolm, "holm");
+}
+
+TEST(AdjustPValues, BenjaminiHochbergMatchesStatsmodelsFdrBh) {
+  ExpectMatchesStatsmodels(Multiplicity::kBenjaminiHochberg, "benjamini_hochberg");
+}
+
+TEST(AdjustPValues, BonferroniMatchesStatsmodels) {
+  ExpectMatchesStatsmodels(Multiplicity::kBonferroni, "bonferroni");
 }
 
 }  // namespace

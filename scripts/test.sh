@@ -10,6 +10,9 @@ git ls-files -- '*.cpp' '*.h' | xargs clang-format --dry-run -Werror
 
 echo "== build and test (Release)"
 scripts/build.sh
+
+echo "== clang-tidy"
+git ls-files -- 'src/*.cpp' | xargs clang-tidy -p build --quiet 2>/dev/null
 (cd build && ctest --output-on-failure --parallel 2)
 
 echo "== build and test (AddressSanitizer + UndefinedBehaviorSanitizer)"

@@ -570,6 +570,7 @@ void Evaluator::AddSubgroups() {
   }
 
   std::vector<double> p_values;
+  p_values.reserve(family.size());
   for (std::size_t index : family) p_values.push_back(evaluation_.heterogeneity[index].p_value);
   const auto adjusted = stats::AdjustPValues(p_values, options_.multiplicity);
   for (std::size_t k = 0; k < family.size(); ++k) {

@@ -3,11 +3,15 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+#include <exception>
 #include <string>
 
 #include "assay/cli/commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int Run(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_st("assay"));
   spdlog::set_pattern("%^%l%$: %v");
 
@@ -30,4 +34,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
   if (app.got_subcommand("evaluate")) return evaluate(command_line);
   return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& error) {
+    // Expected failures are Status values; an exception here is a bug in assay.
+    std::fprintf(stderr, "internal error: %s\n", error.what());
+    return 1;
+  }
 }

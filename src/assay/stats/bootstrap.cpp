@@ -143,7 +143,9 @@ BootstrapAuc StratifiedBootstrapAuc(std::span<const double> score,
                                     std::span<const std::uint8_t> truth,
                                     const BootstrapOptions& options) {
   const SortedCases sorted = SortCases(score, truth);
-  const auto [positive_positions, negative_positions] = ClassPositions(sorted);
+  const auto positions = ClassPositions(sorted);
+  const auto& positive_positions = positions.first;
+  const auto& negative_positions = positions.second;
 
   BootstrapAuc result;
   std::vector<std::uint32_t> ones(score.size(), 1U);
@@ -218,7 +220,9 @@ Interval PartialAucBootstrapInterval(std::span<const double> score,
                                      std::span<const std::uint8_t> truth, PartialAucFocus focus,
                                      double from, double to, const BootstrapOptions& options) {
   const SortedCases sorted = SortCases(score, truth);
-  const auto [positive_positions, negative_positions] = ClassPositions(sorted);
+  const auto positions = ClassPositions(sorted);
+  const auto& positive_positions = positions.first;
+  const auto& negative_positions = positions.second;
   BootstrapAuc bootstrap;
   bootstrap.replicates = RunReplicates(
       score.size(), options.replicates, [&](std::size_t r, std::vector<std::uint32_t>& weights) {
@@ -246,9 +250,8 @@ Interval PercentileInterval(const BootstrapAuc& bootstrap, double level) {
 
 std::optional<Interval> BcaInterval(const BootstrapAuc& bootstrap, double level) {
   const auto count = static_cast<double>(bootstrap.replicates.size());
-  const bool no_spread =
-      std::all_of(bootstrap.replicates.begin(), bootstrap.replicates.end(),
-                  [&bootstrap](double value) { return value == bootstrap.auc; });
+  const bool no_spread = std::all_of(bootstrap.replicates.begin(), bootstrap.replicates.end(),
+                                     [&bootstrap](double value) { return value == bootstrap.auc; });
   if (no_spread) return std::nullopt;
   double below = 0.0;
   for (double value : bootstrap.replicates) {

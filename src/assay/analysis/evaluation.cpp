@@ -537,10 +537,12 @@ void Evaluator::AddSubgroups() {
         AddAuc(view, sorted, &variance);
         auc_estimates.push_back(evaluation_.findings.back().estimate);
         auc_variances.push_back(variance);
+        if (options_.partial_auc) AddPartialAuc(view, stats::RocCurve(sorted));
+        AddCalibration(view);
       } else {
         NoteNotEvaluable("auc", view.subgroup,
-                         fmt::format("{} positives and {} negatives; the AUC and its interval "
-                                     "need at least 2 of each",
+                         fmt::format("{} positives and {} negatives; the AUC, partial AUC and "
+                                     "calibration need at least 2 of each",
                                      view.positives, view.negatives));
       }
       for (std::size_t p = 0; p < points; ++p) {
@@ -562,6 +564,7 @@ void Evaluator::AddSubgroups() {
       family.push_back(evaluation_.heterogeneity.size() - 1);
     };
     add_test("auc", std::nullopt, "cochran_q", stats::CochranQ(auc_estimates, auc_variances));
+    // With clusters this chi-square treats cases as independent; no Rao–Scott correction yet.
     for (std::size_t p = 0; p < points; ++p) {
       const double threshold = evaluation_.operating_points[p].threshold;
       add_test("sensitivity", threshold, "chi_square", stats::ProportionHomogeneity(tp[p], n1[p]));

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds assay (Release, benchmarks on) and runs every benchmark in bench/,
+# each against its peer in the same run, then prints a table of the figures:
+#   1. AUC + DeLong interval, 10^7 cases, vs scikit-learn roc_auc_score (>= 10x)
+#   2. 2,000 stratified bootstrap AUCs, 10^5 cases, vs R pROC ci.auc (>= 100x)
+#   3. peak memory of `assay evaluate` on 10^7 cases (<= 100 bytes per case)
+#   4. coverage of the 95% DeLong, BCa and Wilson intervals (in [0.94, 0.96])
+# Takes about a minute and a half on two cores. Exits 1 if a benchmark fails to run;
+# a target not met is reported in the table, not as a failure.
+# Usage: bench/run_all.sh [build directory, default build]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+
+echo "== build ($build, Release)"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DASSAY_BUILD_BENCH=ON >/dev/null &&
+  cmake --build "$build" --parallel || exit 1
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+failed=()
+run() {
+  local name=$1
+  shift
+  echo
+  echo "== $name: $*"
+  "$@" 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || failed+=("$name")
+}
+run "1. AUC + DeLong vs scikit-learn" "$build/bench/auc_delong_bench"
+run "2. bootstrap vs pROC" "$build/bench/bootstrap_bench"
+run "3. peak memory" /usr/bin/python3 bench/memory_bench.py --assay "$build/src/assay"
+run "4. coverage" "$build/bench/coverage_bench" --check
+
+echo
+echo "== summary ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+{
+  printf 'figure\tvalue\ttarget\tstatus\n'
+  grep '^summary' "$log" | cut -f2-
+} | column -t -s $'\t'
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED to run: ${failed[*]}"
+  exit 1
+fi

@@ -142,32 +142,74 @@ double NormalQuantile(double p) {
 BootstrapAuc StratifiedBootstrapAuc(std::span<const double> score,
                                     std::span<const std::uint8_t> truth,
                                     const BootstrapOptions& options) {
-  const SortedCases sorted = SortCases(score, truth);
-  const auto positions = ClassPositions(sorted);
-  const auto& positive_positions = positions.first;
-  const auto& negative_positions = positions.second;
+  std::vector<double> pos, neg;
+  for (std::size_t k = 0; k < score.size(); ++k) (truth[k] ? pos : neg).push_back(score[k]);
+  const SortedScores sorted = SortScores(pos, neg);
+  const std::size_t n1 = pos.size(), n0 = neg.size();
 
+  // For the i-th positive (sorted), the negatives strictly below it and those
+  // not above it: [0, below[i]) and [0, not_above[i]) in sorted order.
+  std::vector<std::uint32_t> below(n1), not_above(n1);
+  for (std::size_t i = 0, lo = 0, hi = 0; i < n1; ++i) {
+    while (lo < n0 && sorted.negatives[lo] < sorted.positives[i]) ++lo;
+    hi = std::max(hi, lo);
+    while (hi < n0 && sorted.negatives[hi] <= sorted.positives[i]) ++hi;
+    below[i] = static_cast<std::uint32_t>(lo);
+    not_above[i] = static_cast<std::uint32_t>(hi);
+  }
+
+  // A replicate is a count per positive and per negative (in sorted order).
+  // With prefix sums P of the negative counts, twice the sum of psi over
+  // pairs is sum_i w_i (P[below_i] + P[not_above_i]): one branch-free pass.
+  struct Buffers {
+    std::vector<std::uint32_t> positive, negative;
+    std::vector<std::uint64_t> prefix;
+  };
+  tbb::enumerable_thread_specific<Buffers> buffers([&] {
+    return Buffers{std::vector<std::uint32_t>(n1), std::vector<std::uint32_t>(n0),
+                   std::vector<std::uint64_t>(n0 + 1)};
+  });
   BootstrapAuc result;
-  std::vector<std::uint32_t> ones(score.size(), 1U);
-  result.auc = WeightedAuc(sorted, ones);
-  result.replicates = RunReplicates(
-      score.size(), options.replicates, [&](std::size_t r, std::vector<std::uint32_t>& weights) {
-        RandomStream stream(options.seed, kStratifiedPurpose, r);
-        DrawStratified(stream, positive_positions, negative_positions, weights);
-        return WeightedAuc(sorted, weights);
-      });
+  result.replicates.resize(options.replicates);
+  const double pairs = 2.0 * static_cast<double>(n1) * static_cast<double>(n0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, options.replicates),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      Buffers& buffer = buffers.local();
+                      for (std::size_t r = range.begin(); r != range.end(); ++r) {
+                        std::fill(buffer.positive.begin(), buffer.positive.end(), 0U);
+                        std::fill(buffer.negative.begin(), buffer.negative.end(), 0U);
+                        RandomStream stream(options.seed, kStratifiedPurpose, r);
+                        for (std::size_t i = 0; i < n1; ++i)
+                          ++buffer.positive[stream.NextBelow(n1)];
+                        for (std::size_t j = 0; j < n0; ++j)
+                          ++buffer.negative[stream.NextBelow(n0)];
+                        for (std::size_t j = 0; j < n0; ++j) {
+                          buffer.prefix[j + 1] = buffer.prefix[j] + buffer.negative[j];
+                        }
+                        std::uint64_t doubled = 0;
+                        for (std::size_t i = 0; i < n1; ++i) {
+                          doubled += buffer.positive[i] *
+                                     (buffer.prefix[below[i]] + buffer.prefix[not_above[i]]);
+                        }
+                        result.replicates[r] = static_cast<double>(doubled) / pairs;
+                      }
+                    });
 
   // Leave-one-case-out AUCs from DeLong placements:
   // removing positive i gives (n1 A - V10_i) / (n1 - 1), and symmetrically.
-  std::vector<double> pos, neg;
-  for (std::size_t k = 0; k < score.size(); ++k) (truth[k] ? pos : neg).push_back(score[k]);
-  const DelongAuc delong = Delong(SortScores(pos, neg));
-  const double n1 = static_cast<double>(pos.size()), n0 = static_cast<double>(neg.size());
+  // The estimate in the replicates' own arithmetic, so that BCa's count of
+  // replicates below it is exact: every weight 1 gives P[k] = k.
+  std::uint64_t doubled = 0;
+  for (std::size_t i = 0; i < n1; ++i) doubled += below[i] + not_above[i];
+  result.auc = static_cast<double>(doubled) / pairs;
+  const DelongAuc delong = Delong(sorted);
+  const double m = static_cast<double>(n1), n = static_cast<double>(n0);
+  result.jackknife.reserve(n1 + n0);
   for (double v : delong.positive_placements) {
-    result.jackknife.push_back((n1 * delong.auc - v) / (n1 - 1.0));
+    result.jackknife.push_back((m * delong.auc - v) / (m - 1.0));
   }
   for (double v : delong.negative_placements) {
-    result.jackknife.push_back((n0 * delong.auc - v) / (n0 - 1.0));
+    result.jackknife.push_back((n * delong.auc - v) / (n - 1.0));
   }
   return result;
 }

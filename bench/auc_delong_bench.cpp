@@ -1,13 +1,14 @@
 // Measures the AUC with its 95% DeLong interval on 10^7 binormal cases
-// (split by class, stats::SortScores, stats::Delong) against scikit-learn's
+// (stats::SplitAndSortScores, stats::DelongSummary: the path `assay evaluate`
+// takes) against scikit-learn's
 // roc_auc_score (the AUC alone, no interval) on the same cases, run in the
 // same run by bench/peers/sklearn_auc.py. Target: assay at least 10x faster.
 //
 // Usage: auc_delong_bench [--cases=N] [--repetitions=N] [--peer_runs=N]
 //                         [--python=PATH] [Google Benchmark flags]
 // Prints Google Benchmark's table (wall and whole-process CPU times over the
-// repetitions, with the class split, the sort and the DeLong merge also
-// timed on their own), the peer's medians, the ratios (the target applies
+// repetitions, with the split-and-sort and the DeLong pass also timed on
+// their own), the peer's medians, the ratios (the target applies
 // to wall time with every core; CPU-time ratios on one thread are printed
 // too, as they suffer less from other load on the machine), and "summary"
 // lines for bench/run_all.sh.
@@ -73,27 +74,13 @@ Options ParseOptions(int& argc, char** argv) {
   return options;
 }
 
-// As analysis::Evaluate does it: count, reserve, then copy each class's scores.
-stats::SortedScores SplitByClass(const CaseSample& sample) {
-  const auto positives =
-      static_cast<std::size_t>(std::count(sample.truth.begin(), sample.truth.end(), 1));
-  stats::SortedScores split;
-  split.positives.reserve(positives);
-  split.negatives.reserve(sample.truth.size() - positives);
-  for (std::size_t k = 0; k < sample.score.size(); ++k) {
-    (sample.truth[k] ? split.positives : split.negatives).push_back(sample.score[k]);
-  }
-  return split;
-}
-
 // Everything from the case columns to the interval, as `assay evaluate` does it.
 struct AucWithInterval {
   double auc, lower, upper;
 };
 AucWithInterval AucAndDelongInterval(const CaseSample& sample) {
-  const stats::SortedScores split = SplitByClass(sample);
-  const stats::DelongAuc delong =
-      stats::Delong(stats::SortScores(split.positives, split.negatives));
+  const stats::AucVariance delong =
+      stats::DelongSummary(stats::SplitAndSortScores(sample.score, sample.truth));
   const double half = stats::NormalQuantileTwoSided(0.95) * std::sqrt(delong.variance);
   return {delong.auc, std::max(0.0, delong.auc - half), std::min(1.0, delong.auc + half)};
 }
@@ -125,28 +112,20 @@ int Run(int argc, char** argv) {
       "assay uses {} threads, scikit-learn one\n",
       options.cases, kSeparation, kPrevalence, tbb::info::default_concurrency());
   const CaseSample sample = BinormalCases(options.cases, kPrevalence, kSeparation, kSeed);
-  const stats::SortedScores split = SplitByClass(sample);
-  const stats::SortedScores sorted = stats::SortScores(split.positives, split.negatives);
+  const stats::SortedScores sorted = stats::SplitAndSortScores(sample.score, sample.truth);
 
-  Configure(benchmark::RegisterBenchmark("split_by_class",
+  Configure(benchmark::RegisterBenchmark("SplitAndSortScores",
                                          [&](benchmark::State& state) {
                                            for (auto _ : state) {
-                                             benchmark::DoNotOptimize(SplitByClass(sample));
+                                             benchmark::DoNotOptimize(stats::SplitAndSortScores(
+                                                 sample.score, sample.truth));
                                            }
                                          }),
             options.repetitions);
-  Configure(benchmark::RegisterBenchmark("SortScores",
+  Configure(benchmark::RegisterBenchmark("DelongSummary",
                                          [&](benchmark::State& state) {
                                            for (auto _ : state) {
-                                             benchmark::DoNotOptimize(stats::SortScores(
-                                                 split.positives, split.negatives));
-                                           }
-                                         }),
-            options.repetitions);
-  Configure(benchmark::RegisterBenchmark("Delong",
-                                         [&](benchmark::State& state) {
-                                           for (auto _ : state) {
-                                             benchmark::DoNotOptimize(stats::Delong(sorted));
+                                             benchmark::DoNotOptimize(stats::DelongSummary(sorted));
                                            }
                                          }),
             options.repetitions);

@@ -168,23 +168,13 @@ CaseView Evaluator::MakeView(const std::vector<std::uint8_t>* keep,
   return view;
 }
 
-stats::SortedScores SplitAndSort(const CaseView& view) {
-  std::vector<double> positives, negatives;
-  positives.reserve(view.positives);
-  negatives.reserve(view.negatives);
-  for (std::size_t i = 0; i < view.score.size(); ++i) {
-    (view.truth[i] ? positives : negatives).push_back(view.score[i]);
-  }
-  return stats::SortScores(positives, negatives);
-}
-
 Result<Evaluation> Evaluator::Run() {
   const CaseView all = MakeView(nullptr, std::nullopt);
   evaluation_.n = all.score.size();
   evaluation_.n_positive = all.positives;
   evaluation_.n_negative = all.negatives;
 
-  const stats::SortedScores sorted = SplitAndSort(all);
+  const stats::SortedScores sorted = stats::SplitAndSortScores(all.score, all.truth);
   ASSAY_RETURN_IF_ERROR(ChooseOperatingPoints(sorted));
 
   double variance = 0.0;
@@ -287,7 +277,7 @@ void Evaluator::AddAuc(const CaseView& view, const stats::SortedScores& sorted, 
       *variance = result.variance;
       return;
     }
-    const auto result = stats::Delong(sorted);
+    const auto result = stats::DelongSummary(sorted);
     const double half = stats::NormalQuantileTwoSided(level) * std::sqrt(result.variance);
     evaluation_.findings.push_back(
         MakeFinding(view, "auc", result.auc,
@@ -530,7 +520,7 @@ void Evaluator::AddSubgroups() {
       std::vector<std::uint8_t> keep(table_.size());
       for (std::size_t i = 0; i < keep.size(); ++i) keep[i] = column.codes[i] == level;
       const CaseView view = MakeView(&keep, Subgroup{column.name, column.levels[level]});
-      const stats::SortedScores sorted = SplitAndSort(view);
+      const stats::SortedScores sorted = stats::SplitAndSortScores(view.score, view.truth);
 
       if (view.positives >= 2 && view.negatives >= 2) {
         double variance = 0.0;

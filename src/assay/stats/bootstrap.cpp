@@ -142,10 +142,8 @@ double NormalQuantile(double p) {
 BootstrapAuc StratifiedBootstrapAuc(std::span<const double> score,
                                     std::span<const std::uint8_t> truth,
                                     const BootstrapOptions& options) {
-  std::vector<double> pos, neg;
-  for (std::size_t k = 0; k < score.size(); ++k) (truth[k] ? pos : neg).push_back(score[k]);
-  const SortedScores sorted = SortScores(pos, neg);
-  const std::size_t n1 = pos.size(), n0 = neg.size();
+  const SortedScores sorted = SplitAndSortScores(score, truth);
+  const std::size_t n1 = sorted.positives.size(), n0 = sorted.negatives.size();
 
   // For the i-th positive (sorted), the negatives strictly below it and those
   // not above it: [0, below[i]) and [0, not_above[i]) in sorted order.

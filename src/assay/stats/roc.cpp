@@ -1,5 +1,6 @@
 #include "assay/stats/roc.h"
 
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_invoke.h>
 
 #include <algorithm>
@@ -17,26 +18,43 @@ double SampleVariance(std::span<const double> values, double mean) {
   return sum / static_cast<double>(values.size() - 1);
 }
 
-// Placement of every score of `own` among `other` (both sorted), by one merge.
-// With `count_below` true: (#other < s + #other == s / 2) / |other|;
-// otherwise (#other > s + #other == s / 2) / |other|.
-std::vector<double> MergePlacements(const std::vector<double>& own,
-                                    const std::vector<double>& other, bool count_below) {
-  std::vector<double> placements(own.size());
+// Calls visit(placement) for every score of `own` in order, its placement
+// among `other` (both sorted), found by one merge. With `count_below`:
+// (#other < s + #other == s / 2) / |other|; else (#other > s + #other == s / 2) / |other|.
+template <typename Visit>
+void ForEachPlacement(const std::vector<double>& own, const std::vector<double>& other,
+                      bool count_below, Visit visit) {
   const double size = static_cast<double>(other.size());
   std::size_t below = 0;      // other[below-1] < s
   std::size_t not_above = 0;  // other[not_above-1] <= s
-  for (std::size_t i = 0; i < own.size(); ++i) {
-    const double s = own[i];
+  for (const double s : own) {
     while (below < other.size() && other[below] < s) ++below;
     if (not_above < below) not_above = below;
     while (not_above < other.size() && other[not_above] <= s) ++not_above;
     const double ties = static_cast<double>(not_above - below);
     const double strictly =
         count_below ? static_cast<double>(below) : static_cast<double>(other.size() - not_above);
-    placements[i] = (strictly + ties / 2.0) / size;
+    visit((strictly + ties / 2.0) / size);
   }
+}
+
+std::vector<double> MergePlacements(const std::vector<double>& own,
+                                    const std::vector<double>& other, bool count_below) {
+  std::vector<double> placements;
+  placements.reserve(own.size());
+  ForEachPlacement(own, other, count_below, [&](double v) { placements.push_back(v); });
   return placements;
+}
+
+// Sum and sum of squares of the placements of `own` among `other`.
+std::pair<double, double> PlacementMoments(const std::vector<double>& own,
+                                           const std::vector<double>& other, bool count_below) {
+  double sum = 0.0, squares = 0.0;
+  ForEachPlacement(own, other, count_below, [&](double v) {
+    sum += v;
+    squares += v * v;
+  });
+  return {sum, squares};
 }
 
 double Mean(std::span<const double> values) {
@@ -48,7 +66,12 @@ double Mean(std::span<const double> values) {
 }  // namespace
 
 SortedScores SortScores(std::span<const double> positives, std::span<const double> negatives) {
-  SortedScores sorted{{positives.begin(), positives.end()}, {negatives.begin(), negatives.end()}};
+  return SortScores(std::vector<double>(positives.begin(), positives.end()),
+                    std::vector<double>(negatives.begin(), negatives.end()));
+}
+
+SortedScores SortScores(std::vector<double>&& positives, std::vector<double>&& negatives) {
+  SortedScores sorted{std::move(positives), std::move(negatives)};
   tbb::parallel_invoke(
       [&] {
         boost::sort::spreadsort::float_sort(sorted.positives.begin(), sorted.positives.end());
@@ -57,6 +80,35 @@ SortedScores SortScores(std::span<const double> positives, std::span<const doubl
         boost::sort::spreadsort::float_sort(sorted.negatives.begin(), sorted.negatives.end());
       });
   return sorted;
+}
+
+SortedScores SplitAndSortScores(std::span<const double> score,
+                                std::span<const std::uint8_t> truth) {
+  // Fixed chunks: count each chunk's positives, then copy every chunk to its
+  // offsets in parallel. The result is the sequential split, whatever the threads.
+  constexpr std::size_t kChunk = 1 << 16;
+  const std::size_t chunks = (score.size() + kChunk - 1) / kChunk;
+  std::vector<std::size_t> positive_offset(chunks + 1, 0), negative_offset(chunks + 1, 0);
+  tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
+    const std::size_t begin = c * kChunk, end = std::min(score.size(), begin + kChunk);
+    const auto positives =
+        static_cast<std::size_t>(std::count(truth.begin() + static_cast<std::ptrdiff_t>(begin),
+                                            truth.begin() + static_cast<std::ptrdiff_t>(end), 1));
+    positive_offset[c + 1] = positives;
+    negative_offset[c + 1] = end - begin - positives;
+  });
+  for (std::size_t c = 0; c < chunks; ++c) {
+    positive_offset[c + 1] += positive_offset[c];
+    negative_offset[c + 1] += negative_offset[c];
+  }
+  std::vector<double> positives(positive_offset[chunks]), negatives(negative_offset[chunks]);
+  tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
+    const std::size_t begin = c * kChunk, end = std::min(score.size(), begin + kChunk);
+    double* positive = positives.data() + positive_offset[c];
+    double* negative = negatives.data() + negative_offset[c];
+    for (std::size_t i = begin; i < end; ++i) *(truth[i] ? positive++ : negative++) = score[i];
+  });
+  return SortScores(std::move(positives), std::move(negatives));
 }
 
 std::vector<RocPoint> RocCurve(const SortedScores& scores) {
@@ -86,6 +138,27 @@ DelongAuc Delong(const SortedScores& scores) {
   return result;
 }
 
+AucVariance DelongSummary(const SortedScores& scores) {
+  std::pair<double, double> positive, negative;
+  tbb::parallel_invoke(
+      [&] { positive = PlacementMoments(scores.positives, scores.negatives, true); },
+      [&] { negative = PlacementMoments(scores.negatives, scores.positives, false); });
+  const double n1 = static_cast<double>(scores.positives.size());
+  const double n0 = static_cast<double>(scores.negatives.size());
+  AucVariance result;
+  result.auc = positive.first / n1;
+  if (n1 < 2 || n0 < 2) {
+    result.variance = std::numeric_limits<double>::quiet_NaN();
+    return result;
+  }
+  // Sample variances from the moments; placements lie in [0, 1], so the
+  // subtraction loses no meaningful precision.
+  const double s10 = (positive.second - n1 * result.auc * result.auc) / (n1 - 1.0);
+  const double s01 = (negative.second - n0 * result.auc * result.auc) / (n0 - 1.0);
+  result.variance = s10 / n1 + s01 / n0;
+  return result;
+}
+
 double PlacementAmong(std::span<const double> sorted_other_class, double score) {
   const auto [first, last] =
       std::equal_range(sorted_other_class.begin(), sorted_other_class.end(), score);
@@ -97,13 +170,8 @@ double PlacementAmong(std::span<const double> sorted_other_class, double score) 
 PairedDelong ComparePairedDelong(std::span<const double> first, std::span<const double> second,
                                  std::span<const std::uint8_t> truth) {
   // Placements of each case under each score, in case order.
-  auto split = [&truth](std::span<const double> score) {
-    std::vector<double> pos, neg;
-    for (std::size_t k = 0; k < score.size(); ++k) (truth[k] ? pos : neg).push_back(score[k]);
-    return SortScores(pos, neg);
-  };
-  const SortedScores a = split(first);
-  const SortedScores b = split(second);
+  const SortedScores a = SplitAndSortScores(first, truth);
+  const SortedScores b = SplitAndSortScores(second, truth);
   const double n1 = static_cast<double>(a.positives.size());
   const double n0 = static_cast<double>(a.negatives.size());
 
@@ -147,11 +215,9 @@ ClusteredAuc ObuchowskiClusteredAuc(std::span<const double> score,
                                     std::span<const std::uint8_t> truth,
                                     std::span<const std::uint32_t> cluster,
                                     std::size_t cluster_count) {
-  std::vector<double> pos, neg;
-  for (std::size_t k = 0; k < score.size(); ++k) (truth[k] ? pos : neg).push_back(score[k]);
-  const SortedScores sorted = SortScores(pos, neg);
-  const double n1 = static_cast<double>(pos.size());
-  const double n0 = static_cast<double>(neg.size());
+  const SortedScores sorted = SplitAndSortScores(score, truth);
+  const double n1 = static_cast<double>(sorted.positives.size());
+  const double n0 = static_cast<double>(sorted.negatives.size());
 
   // Per cluster: summed placements and unit counts of each class.
   std::vector<double> v10(cluster_count, 0.0), v01(cluster_count, 0.0);

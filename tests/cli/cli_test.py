@@ -176,6 +176,89 @@ class EvaluateTest(unittest.TestCase):
         self.assertIsNone(lr["estimate"])
         self.assertIsNone(lr["ci"]["upper"])
 
+    def test_blank_truth_is_missing_not_a_class(self):
+        cases = self.write("c.csv", "truth,score\npneumothorax,0.9\n  ,0.5\nnormal,0.1\n"
+                                    "pneumothorax,0.7\nnormal,0.3\n")
+        self.expect_bad_input(cases, "line 3, column 'truth': the truth is missing")
+        document = evaluate_to(self.dir, "--cases", cases, "--exclude-missing-truth")
+        self.assertEqual(document["n_negative"], 2)
+        self.assertEqual(document["case_flow"]["excluded"][0]["count"], 1)
+
+    def test_blank_cluster_is_bad_input(self):
+        cases = self.write("c.csv", "truth,score,patient\npneumothorax,0.9,p1\nnormal,0.1,\n")
+        self.expect_bad_input(cases, "line 3, column 'patient': the cluster (patient) is missing",
+                              "--cluster", "patient")
+
+    def test_single_positive_gives_no_auc_interval_and_says_why(self):
+        cases = self.write("c.csv", "truth,score\npneumothorax,0.9\nnormal,0.1\nnormal,0.2\n"
+                                    "normal,0.95\n")
+        document = evaluate_to(self.dir, "--cases", cases)
+        self.assertIsNone(findings(document, "auc")[0]["ci"])
+        self.assertIn("auc", [item["metric"] for item in document["not_evaluable"]])
+
+    def test_single_cluster_of_positives_gives_no_clustered_interval(self):
+        cases = self.write("c.csv", "truth,score,patient\npneumothorax,0.9,p1\n"
+                                    "pneumothorax,0.6,p1\nnormal,0.1,p2\nnormal,0.7,p3\n")
+        document = evaluate_to(self.dir, "--cases", cases, "--cluster", "patient")
+        auc = findings(document, "auc")[0]
+        self.assertIsNone(auc["ci"])
+        self.assertNotIn("design_effect", auc)
+
+    def test_perfect_subgroup_is_left_out_of_cochran_q_visibly(self):
+        rows = ["truth,score,site"]
+        rows += ["pneumothorax,0.9,A", "pneumothorax,0.8,A", "normal,0.1,A", "normal,0.2,A"]
+        rows += ["pneumothorax,0.6,B", "pneumothorax,0.3,B", "normal,0.4,B", "normal,0.5,B",
+                 "normal,0.2,B"]
+        document = evaluate_to(self.dir, "--cases", self.write("c.csv", "\n".join(rows) + "\n"),
+                               "--group", "site")
+        tests = [t for t in document["heterogeneity"] if t["metric"] == "auc"]
+        self.assertEqual(tests, [])
+        notes = {(n["metric"], (n["subgroup"] or {}).get("value")) for n in document["not_evaluable"]}
+        self.assertIn(("auc_heterogeneity", "A"), notes)
+        self.assertIn(("auc_heterogeneity", None), notes)
+
+    def test_target_sensitivity_prefers_higher_sensitivity_at_equal_specificity(self):
+        cases = self.write("c.csv", "truth,score\npneumothorax,0.9\npneumothorax,0.8\n"
+                                    "pneumothorax,0.3\npneumothorax,0.2\nnormal,0.5\n"
+                                    "normal,0.1\n")
+        document = evaluate_to(self.dir, "--cases", cases, "--target-sensitivity", "0.25",
+                               "--no-youden")
+        point = document["operating_points"][0]
+        self.assertEqual(point["threshold"], 0.8)
+        self.assertTrue(point["chosen_on_test_data"])
+
+    def test_calibration_is_decided_for_the_whole_table(self):
+        cases = self.write("c.csv", "truth,score,site\npneumothorax,0.9,A\nnormal,0.1,A\n"
+                                    "pneumothorax,0.8,A\nnormal,0.2,A\npneumothorax,7,B\n"
+                                    "normal,-3,B\n")
+        document = evaluate_to(self.dir, "--cases", cases, "--group", "site")
+        self.assertEqual([f for f in document["findings"] if f["metric"] == "brier"], [])
+
+    def test_flat_scores_have_no_recalibration_fit(self):
+        cases = self.write("c.csv", "truth,score\npneumothorax,0.5\nnormal,0.5\n"
+                                    "pneumothorax,0.5\nnormal,0.5\n")
+        document = evaluate_to(self.dir, "--cases", cases)
+        self.assertEqual(findings(document, "calibration_slope"), [])
+        self.assertIn("calibration_slope", [n["metric"] for n in document["not_evaluable"]])
+
+    def test_undefined_likelihood_ratio_is_listed_not_reported_as_zero(self):
+        cases = self.write("c.csv", "truth,score\npneumothorax,0.9\nnormal,0.1\n"
+                                    "pneumothorax,0.7\nnormal,0.3\n")
+        document = evaluate_to(self.dir, "--cases", cases, "--threshold", "0.95", "--no-youden")
+        self.assertEqual(findings(document, "lr_positive"), [])
+        self.assertIn("lr_positive", [n["metric"] for n in document["not_evaluable"]])
+
+    def test_non_finite_threshold_and_bad_bootstrap_count_are_bad_input(self):
+        cases = self.write("c.csv", "truth,score\npneumothorax,0.9\nnormal,0.1\n")
+        self.expect_bad_input(cases, "--threshold nan is not a finite number", "--threshold", "nan")
+        self.expect_bad_input(cases, "--bootstrap", "--bootstrap", "-5")
+
+    def test_unwritable_output_prints_no_results(self):
+        blocker = self.write("file", "")
+        result = run(*BASE, "--cases", EXAMPLE, "--out", os.path.join(blocker, "sub"))
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stdout, "")
+
 
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v"])

@@ -18,8 +18,15 @@ constexpr std::uint64_t kF1Purpose = PurposeId("bootstrap_f1");
 constexpr std::size_t kMaxStoredRocPoints = 2000;
 
 // The cases one set of findings is computed on: all cases or one subgroup.
-// Scores are oriented (higher = more likely positive).
+// Scores are oriented (higher = more likely positive). Move-only: the spans
+// may point into its own vectors.
 struct CaseView {
+  CaseView() = default;
+  CaseView(CaseView&&) = default;
+  CaseView& operator=(CaseView&&) = default;
+  CaseView(const CaseView&) = delete;
+  CaseView& operator=(const CaseView&) = delete;
+
   std::span<const double> score;
   std::span<const std::uint8_t> truth;
   std::span<const std::uint32_t> cluster;  // empty without clusters
@@ -84,9 +91,18 @@ ClusterEffects DesignEffects(const CaseView& view, double oriented_threshold) {
           stats::ClusterDesignEffect(correct, all)};
 }
 
+// estimate ± z sqrt(variance), clipped to [0, 1]; nothing when the variance is
+// undefined (too few cases or clusters of a class).
+std::optional<stats::Interval> AucInterval(double estimate, double variance, double level,
+                                           const char* method) {
+  if (!std::isfinite(variance) || variance < 0.0) return std::nullopt;
+  const double half = stats::NormalQuantileTwoSided(level) * std::sqrt(variance);
+  return stats::Interval{std::max(0.0, estimate - half), std::min(1.0, estimate + half), level,
+                         method};
+}
+
 // Renumbers the clusters present in `cluster` to 0..k-1; returns k.
 std::size_t CompactClusters(std::vector<std::uint32_t>& cluster) {
-  std::vector<std::uint32_t> code;
   std::vector<std::uint32_t> seen;
   std::uint32_t next = 0;
   for (auto& c : cluster) {
@@ -204,7 +220,8 @@ Status Evaluator::ChooseOperatingPoints(const stats::SortedScores& sorted) {
   for (double threshold : options_.thresholds) {
     evaluation_.operating_points.push_back({"threshold", threshold, std::nullopt, false});
   }
-  // Picks the curve point (finite threshold) that maximizes `value` among those passing `keep`.
+  // Picks the curve point (finite threshold) passing `keep` with the largest
+  // value(point), a pair compared in order (the second breaks ties).
   auto choose = [&](auto keep, auto value) -> std::optional<stats::RocPoint> {
     std::optional<stats::RocPoint> best;
     stats::ForEachRocPoint(sorted, [&](const stats::RocPoint& point) {
@@ -213,13 +230,16 @@ Status Evaluator::ChooseOperatingPoints(const stats::SortedScores& sorted) {
     });
     return best;
   };
+  using Score = std::pair<double, double>;
 
   if (auto target = options_.target_sensitivity) {
     if (!(*target > 0.0 && *target <= 1.0)) {
       return InvalidInput(fmt::format("--target-sensitivity {} is not in (0, 1]", *target));
     }
     auto point = choose([&](const stats::RocPoint& p) { return p.sensitivity >= *target; },
-                        [](const stats::RocPoint& p) { return p.specificity; });
+                        [](const stats::RocPoint& p) {
+                          return Score{p.specificity, p.sensitivity};
+                        });
     evaluation_.operating_points.push_back(
         {"target_sensitivity", Orient(point->threshold), *target, true});
   }
@@ -228,11 +248,13 @@ Status Evaluator::ChooseOperatingPoints(const stats::SortedScores& sorted) {
       return InvalidInput(fmt::format("--target-specificity {} is not in (0, 1]", *target));
     }
     auto point = choose([&](const stats::RocPoint& p) { return p.specificity >= *target; },
-                        [](const stats::RocPoint& p) { return p.sensitivity; });
+                        [](const stats::RocPoint& p) {
+                          return Score{p.sensitivity, p.specificity};
+                        });
     if (!point) {
       return InvalidInput(fmt::format(
-          "--target-specificity {}: no threshold reaches it (the lowest score is shared by "
-          "positives and negatives)",
+          "--target-specificity {}: no threshold reaches it (a negative case has the highest "
+          "score)",
           *target));
     }
     evaluation_.operating_points.push_back(
@@ -240,7 +262,9 @@ Status Evaluator::ChooseOperatingPoints(const stats::SortedScores& sorted) {
   }
   if (options_.youden) {
     auto point = choose([](const stats::RocPoint&) { return true; },
-                        [](const stats::RocPoint& p) { return p.sensitivity + p.specificity; });
+                        [](const stats::RocPoint& p) {
+                          return Score{p.sensitivity + p.specificity, p.sensitivity};
+                        });
     evaluation_.operating_points.push_back(
         {"youden", Orient(point->threshold), std::nullopt, true});
   }
@@ -264,26 +288,29 @@ void Evaluator::AddAuc(const CaseView& view, const stats::SortedScores& sorted, 
   const double level = options_.level;
   const bool clustered = view.cluster_count > 0;
   if (options_.auc_method == AucMethod::kDelong) {
+    Finding finding;
     if (clustered) {
       const auto result =
           stats::ObuchowskiClusteredAuc(view.score, view.truth, view.cluster, view.cluster_count);
-      const double half = stats::NormalQuantileTwoSided(level) * std::sqrt(result.variance);
-      Finding finding = MakeFinding(
-          view, "auc", result.auc,
-          stats::Interval{std::max(0.0, result.auc - half), std::min(1.0, result.auc + half), level,
-                          "obuchowski_clustered"});
-      finding.design_effect = result.design_effect;
-      evaluation_.findings.push_back(std::move(finding));
+      finding =
+          MakeFinding(view, "auc", result.auc,
+                      AucInterval(result.auc, result.variance, level, "obuchowski_clustered"));
+      if (std::isfinite(result.design_effect)) finding.design_effect = result.design_effect;
       *variance = result.variance;
-      return;
+    } else {
+      const auto result = stats::DelongSummary(sorted);
+      finding = MakeFinding(view, "auc", result.auc,
+                            AucInterval(result.auc, result.variance, level, "delong"));
+      *variance = result.variance;
     }
-    const auto result = stats::DelongSummary(sorted);
-    const double half = stats::NormalQuantileTwoSided(level) * std::sqrt(result.variance);
-    evaluation_.findings.push_back(
-        MakeFinding(view, "auc", result.auc,
-                    stats::Interval{std::max(0.0, result.auc - half),
-                                    std::min(1.0, result.auc + half), level, "delong"}));
-    *variance = result.variance;
+    if (!finding.ci) {
+      NoteNotEvaluable("auc", view.subgroup,
+                       clustered ? "no AUC interval: fewer than two clusters (patients) hold "
+                                   "positives, or fewer than two hold negatives"
+                                 : "no AUC interval: it needs at least two positives and two "
+                                   "negatives");
+    }
+    evaluation_.findings.push_back(std::move(finding));
     return;
   }
 
@@ -382,9 +409,14 @@ void Evaluator::AddOperatingPoint(const CaseView& view, const stats::SortedScore
                 c.positives() + c.negatives(), effects.accuracy);
   if (c.positives() == 0 || c.negatives() == 0) return;
 
-  auto add_ratio = [&](const char* metric, const stats::RatioEstimate& ratio,
+  auto add_ratio = [&](const char* metric, const std::optional<stats::RatioEstimate>& ratio,
                        std::optional<double> prevalence) {
-    Finding finding = MakeFinding(view, metric, ratio.estimate, ratio.interval);
+    if (!ratio) {
+      NoteNotEvaluable(metric, view.subgroup,
+                       fmt::format("0/0 at threshold {}: undefined", point.threshold));
+      return;
+    }
+    Finding finding = MakeFinding(view, metric, ratio->estimate, ratio->interval);
     finding.operating_point = point;
     finding.exploratory = point.chosen_on_test_data;
     finding.prevalence = prevalence;
@@ -392,7 +424,8 @@ void Evaluator::AddOperatingPoint(const CaseView& view, const stats::SortedScore
   };
   const double two_tp = 2.0 * static_cast<double>(c.true_positive);
   const double f1_denominator = two_tp + static_cast<double>(c.false_positive + c.false_negative);
-  add_ratio("f1", {f1_denominator > 0 ? two_tp / f1_denominator : 0.0, F1Interval(c)},
+  add_ratio("f1",
+            stats::RatioEstimate{f1_denominator > 0 ? two_tp / f1_denominator : 0.0, F1Interval(c)},
             std::nullopt);
   const double level = options_.level;
   add_ratio("lr_positive",
@@ -421,7 +454,9 @@ void Evaluator::AddCalibration(const CaseView& view) {
                      "with --direction lower they are not");
     return;
   }
-  if (!stats::ScoresAreProbabilities(view.score)) {
+  // Decided once for the whole table: a subgroup whose scores happen to lie
+  // in [0, 1] does not make them probabilities.
+  if (!stats::ScoresAreProbabilities(table_.score)) {
     NoteNotEvaluable("calibration", view.subgroup,
                      "calibration needs probabilities, but some scores lie outside [0, 1]");
     return;
@@ -462,6 +497,11 @@ void Evaluator::AddComparisons(const CaseView& view) {
   for (std::size_t i = 0; i < compare.size(); ++i) compare[i] = Orient(table_.compare[i]);
 
   const auto delong = stats::ComparePairedDelong(view.score, compare, view.truth);
+  if (!std::isfinite(delong.variance) || view.positives < 2 || view.negatives < 2) {
+    NoteNotEvaluable("auc_difference", view.subgroup,
+                     "the paired DeLong test needs at least two positives and two negatives");
+    return;
+  }
   const double half = stats::NormalQuantileTwoSided(options_.level) * std::sqrt(delong.variance);
   Comparison auc;
   auc.test = "delong_paired";
@@ -525,8 +565,14 @@ void Evaluator::AddSubgroups() {
       if (view.positives >= 2 && view.negatives >= 2) {
         double variance = 0.0;
         AddAuc(view, sorted, &variance);
-        auc_estimates.push_back(evaluation_.findings.back().estimate);
-        auc_variances.push_back(variance);
+        if (std::isfinite(variance) && variance > 0.0) {
+          auc_estimates.push_back(evaluation_.findings.back().estimate);
+          auc_variances.push_back(variance);
+        } else {
+          NoteNotEvaluable("auc_heterogeneity", view.subgroup,
+                           "the AUC variance is zero or undefined here (e.g. AUC = 1); this "
+                           "level is left out of Cochran's Q");
+        }
         if (options_.partial_auc) AddPartialAuc(view, stats::RocCurve(sorted));
         AddCalibration(view);
       } else {
@@ -548,6 +594,14 @@ void Evaluator::AddSubgroups() {
 
     auto add_test = [&](const char* metric, std::optional<double> threshold, const char* test,
                         const stats::ChiSquare& result) {
+      if (result.degrees_of_freedom <= 0.0) {
+        NoteNotEvaluable(
+            std::string(metric) + "_heterogeneity", std::nullopt,
+            fmt::format("column '{}': fewer than two levels with a usable estimate (levels "
+                        "need cases of both classes, and for the AUC a positive variance)",
+                        column.name));
+        return;
+      }
       evaluation_.heterogeneity.push_back(
           {column.name, metric, threshold, test, result.statistic, result.degrees_of_freedom,
            result.p_value, result.p_value, std::string(MultiplicityName(options_.multiplicity))});
@@ -596,6 +650,15 @@ std::optional<AucMethod> ParseAucMethod(std::string_view name) {
 Result<Evaluation> Evaluate(const data::CaseTable& table, const EvaluationOptions& options) {
   if (!(options.level > 0.0 && options.level < 1.0)) {
     return InvalidInput(fmt::format("--level {} is not in (0, 1)", options.level));
+  }
+  for (double threshold : options.thresholds) {
+    if (!std::isfinite(threshold)) {
+      return InvalidInput(fmt::format("--threshold {} is not a finite number", threshold));
+    }
+  }
+  if (options.compare_threshold && !std::isfinite(*options.compare_threshold)) {
+    return InvalidInput(
+        fmt::format("--compare-threshold {} is not a finite number", *options.compare_threshold));
   }
   if (options.bootstrap_replicates < 100) {
     return InvalidInput(

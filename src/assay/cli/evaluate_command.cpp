@@ -121,6 +121,14 @@ nlohmann::json OptionsJson(const EvaluateArguments& arguments) {
   if (arguments.roles.cluster) out["cluster"] = *arguments.roles.cluster;
   if (arguments.roles.compare) out["compare"] = *arguments.roles.compare;
   if (options.prevalence) out["prevalence"] = *options.prevalence;
+  if (options.target_sensitivity) out["target_sensitivity"] = *options.target_sensitivity;
+  if (options.target_specificity) out["target_specificity"] = *options.target_specificity;
+  if (options.compare_threshold) out["compare_threshold"] = *options.compare_threshold;
+  if (!arguments.pauc_specificity.empty()) out["pauc_specificity"] = arguments.pauc_specificity;
+  if (!arguments.pauc_sensitivity.empty()) out["pauc_sensitivity"] = arguments.pauc_sensitivity;
+  out["youden"] = options.youden;
+  out["exclude_missing_truth"] = arguments.roles.exclude_missing_truth;
+  out["exclude_missing_score"] = arguments.roles.exclude_missing_score;
   return out;
 }
 
@@ -137,16 +145,17 @@ int RunEvaluate(EvaluateArguments& arguments) {
   auto evaluation = analysis::Evaluate(*table, arguments.options);
   if (!evaluation.ok()) return ReportFailure(evaluation.status());
 
-  std::fputs(report::FormatEvaluation(*table, *evaluation).c_str(), stdout);
-  if (arguments.out.empty()) return 0;
-
-  const evidence::RunContext context{ASSAY_VERSION, UtcNow(), arguments.command_line,
-                                     OptionsJson(arguments)};
-  const auto document = evidence::EvaluationToJson(*table, *evaluation, context);
-  if (Status status = evidence::WriteEvidence(arguments.out, document); !status.ok()) {
-    return ReportFailure(status);
+  // The evidence is written first, so that a failed write prints no results.
+  if (!arguments.out.empty()) {
+    const evidence::RunContext context{ASSAY_VERSION, UtcNow(), arguments.command_line,
+                                       OptionsJson(arguments)};
+    const auto document = evidence::EvaluationToJson(*table, *evaluation, context);
+    if (Status status = evidence::WriteEvidence(arguments.out, document); !status.ok()) {
+      return ReportFailure(status);
+    }
   }
-  spdlog::info("wrote {}/evidence.json", arguments.out);
+  std::fputs(report::FormatEvaluation(*table, *evaluation).c_str(), stdout);
+  if (!arguments.out.empty()) spdlog::info("wrote {}/evidence.json", arguments.out);
   return 0;
 }
 
@@ -182,8 +191,9 @@ Runner AddEvaluateCommand(CLI::App& app) {
                     "Exclude cases without truth (listed in the case flow)");
   command->add_flag("--exclude-missing-score", roles.exclude_missing_score,
                     "Exclude cases without a score (listed in the case flow)");
-  command->add_option("--threshold", options.thresholds,
-                      "Operating threshold: score >= T is positive (repeatable)");
+  command->add_option(
+      "--threshold", options.thresholds,
+      "Operating threshold: score >= T is positive (<= T with --direction lower); repeatable");
   command->add_option("--target-sensitivity", options.target_sensitivity,
                       "Operating point reaching this sensitivity (exploratory)");
   command->add_option("--target-specificity", options.target_specificity,
@@ -202,8 +212,10 @@ Runner AddEvaluateCommand(CLI::App& app) {
   command->add_option("--ci-proportion", arguments->proportion_method,
                       "wilson (default), clopper_pearson, jeffreys, agresti_coull, wald");
   command->add_option("--level", options.level, "Confidence level (default 0.95)");
-  command->add_option("--bootstrap", options.bootstrap_replicates,
-                      "Bootstrap replicates (default 2000)");
+  command
+      ->add_option("--bootstrap", options.bootstrap_replicates,
+                   "Bootstrap replicates (default 2000)")
+      ->check(CLI::Range(100, 1000000));
   command->add_option("--seed", options.seed, "Seed of every resampling procedure");
   command->add_option("--multiplicity", arguments->multiplicity,
                       "holm (default), bonferroni, benjamini_hochberg, none");
@@ -211,7 +223,8 @@ Runner AddEvaluateCommand(CLI::App& app) {
       ->add_option("--calibration-bins", options.calibration_bins, "Bins for ECE/MCE (default 10)")
       ->check(CLI::Range(1, 1000));
   command->add_option("--out", arguments->out, "Write DIR/evidence.json");
-  command->add_option("--threads", arguments->threads, "Worker threads (default: all cores)");
+  command->add_option("--threads", arguments->threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(0, 4096));
 
   return [arguments](const std::string& command_line) {
     arguments->command_line = command_line;

@@ -13,16 +13,18 @@
 namespace assay::data {
 namespace {
 
-bool IsMissing(const std::optional<std::string_view>& value) {
-  if (!value) return true;
-  return value->empty() || *value == "NA";
-}
-
 std::string_view Trim(std::string_view text) {
   const auto begin = text.find_first_not_of(" \t");
   if (begin == std::string_view::npos) return {};
   const auto end = text.find_last_not_of(" \t");
   return text.substr(begin, end - begin + 1);
+}
+
+// Absent, blank, or "NA" (surrounding spaces ignored).
+bool IsMissing(const std::optional<std::string_view>& value) {
+  if (!value) return true;
+  const std::string_view trimmed = Trim(*value);
+  return trimmed.empty() || trimmed == "NA";
 }
 
 // Parses a finite number, or explains why the text is not one.
@@ -169,7 +171,15 @@ class Loader {
 
     table_.truth.push_back(*positive ? 1 : 0);
     table_.score.push_back(*value);
-    if (cluster_) cluster_->Add(source_->Value(*index_.cluster));
+    if (cluster_) {
+      const auto cluster = source_->Value(*index_.cluster);
+      if (IsMissing(cluster)) {
+        return InvalidInput(Where(*roles_.cluster) +
+                            ": the cluster (patient) is missing; every case needs one for "
+                            "clustered intervals");
+      }
+      cluster_->Add(cluster);
+    }
     for (std::size_t g = 0; g < groups_.size(); ++g) {
       groups_[g].Add(source_->Value(index_.first_group + g));
     }
@@ -183,15 +193,16 @@ class Loader {
 
   Result<bool> ClassifyTruth(std::string_view truth) {
     if (truth == roles_.positive) return true;
-    if (table_.negative_label.empty()) {
-      table_.negative_label = std::string(truth);
+    if (!negative_label_) {
+      negative_label_ = std::string(truth);
+      negative_line_ = source_->line();
       return false;
     }
-    if (truth == table_.negative_label) return false;
+    if (truth == *negative_label_) return false;
     return InvalidInput(fmt::format(
-        "{}: truth '{}' is neither the positive value '{}' nor the negative value '{}' seen "
-        "before; the truth column must hold exactly two values",
-        Where(roles_.truth), truth, roles_.positive, table_.negative_label));
+        "{}: truth '{}' is neither the positive value '{}' nor the negative value '{}' first "
+        "seen on line {}; the truth column must hold exactly two values",
+        Where(roles_.truth), truth, roles_.positive, *negative_label_, negative_line_));
   }
 
   Result<CaseTable> Finish() {
@@ -206,9 +217,10 @@ class Loader {
       return InvalidInput(fmt::format(
           "{}: only one class is present ({} cases, all '{}'); ROC analysis needs positives "
           "and negatives",
-          table_.source, n, positives == 0 ? table_.negative_label : roles_.positive));
+          table_.source, n, positives == 0 ? *negative_label_ : roles_.positive));
     }
     table_.flow.analysed = n;
+    table_.negative_label = *negative_label_;
     if (cluster_) table_.cluster = cluster_->Take();
     for (auto& group : groups_) table_.groups.push_back(group.Take());
     return std::move(table_);
@@ -221,6 +233,8 @@ class Loader {
   std::optional<CategoricalBuilder> cluster_;
   std::vector<CategoricalBuilder> groups_;
   std::unordered_map<std::string, std::uint64_t> seen_ids_;
+  std::optional<std::string> negative_label_;
+  std::uint64_t negative_line_ = 0;
 };
 
 }  // namespace

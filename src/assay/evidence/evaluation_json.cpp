@@ -97,7 +97,8 @@ json CaseFlowJson(const data::CaseTable& table) {
           {"analysed", table.flow.analysed}};
 }
 
-// Citation of every method name that can appear in the document.
+// Citation of every method and test name that can appear in the document
+// (partial AUC: McClish 1989; recalibration: Cox 1958, cited in docs/methods.md).
 json MethodsJson() {
   return json::array({
       {{"name", "delong"},
@@ -114,8 +115,12 @@ json MethodsJson() {
       {{"name", "wald"}, {"citation", "normal approximation"}},
       {{"name", "log_ratio"}, {"citation", "Simel, Samsa & Matchar, J Clin Epidemiol 1991"}},
       {{"name", "logit_mercaldo"}, {"citation", "Mercaldo, Lau & Zhou, Stat. Med. 2007"}},
-      {{"name", "pauc_mcclish"}, {"citation", "McClish, Med. Decis. Making 1989"}},
-      {{"name", "logistic_recalibration"}, {"citation", "Cox, Biometrika 1958"}},
+      {{"name", "cluster_bootstrap_percentile"},
+       {"citation", "Field & Welsh, JRSS-B 2007 (resampling clusters)"}},
+      {{"name", "cluster_bootstrap_bca"}, {"citation", "Efron, JASA 1987; Field & Welsh 2007"}},
+      {{"name", "normal"}, {"citation", "normal approximation (Brier score)"}},
+      {{"name", "chi_square"}, {"citation", "Pearson chi-square test of homogeneity"}},
+      {{"name", "bonferroni"}, {"citation", "Bonferroni correction"}},
       {{"name", "delong_paired"}, {"citation", "DeLong, DeLong & Clarke-Pearson, 1988"}},
       {{"name", "mcnemar"},
        {"citation",
@@ -208,10 +213,18 @@ Status WriteEvidence(const std::string& directory, const json& document) {
   {
     std::ofstream out(temporary);
     out << document.dump(2) << '\n';
-    if (!out) return IoError(fmt::format("{}: cannot write", temporary.string()));
+    out.close();
+    if (!out) {
+      fs::remove(temporary, error);
+      return IoError(fmt::format("{}: cannot write", temporary.string()));
+    }
   }
   fs::rename(temporary, target, error);
-  if (error) return IoError(fmt::format("{}: cannot write: {}", target.string(), error.message()));
+  if (error) {
+    const std::string reason = error.message();
+    fs::remove(temporary, error);
+    return IoError(fmt::format("{}: cannot write: {}", target.string(), reason));
+  }
   return Status::Ok();
 }
 

@@ -43,6 +43,11 @@ Result<std::pair<Eigen::VectorXd, Eigen::MatrixXd>> FitLogistic(std::span<const 
       gradient += row * (static_cast<double>(y[i]) - mu);
       information.noalias() += mu * (1.0 - mu) * row * row.transpose();
     }
+    // A flat score (all cases alike) leaves the information singular: no fit.
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> spectrum(information,
+                                                                  Eigen::EigenvaluesOnly);
+    const auto& eigenvalues = spectrum.eigenvalues();
+    if (!(eigenvalues.minCoeff() > 1e-12 * eigenvalues.maxCoeff())) break;
     const Eigen::VectorXd step = information.ldlt().solve(gradient);
     if (!step.allFinite()) break;
     beta += step;
@@ -51,8 +56,8 @@ Result<std::pair<Eigen::VectorXd, Eigen::MatrixXd>> FitLogistic(std::span<const 
     }
   }
   return NotEvaluable(
-      "logistic recalibration did not converge (are the outcomes perfectly separated by the "
-      "score?)");
+      "logistic recalibration has no fit: the outcomes are perfectly separated by the score, or "
+      "the scores do not vary");
 }
 
 }  // namespace

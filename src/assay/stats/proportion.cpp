@@ -134,61 +134,79 @@ Interval ClusteredProportionInterval(std::uint64_t successes, std::uint64_t tria
                             static_cast<double>(trials) / design_effect, level, method);
 }
 
-RatioEstimate PositiveLikelihoodRatio(std::uint64_t true_positives, std::uint64_t positives,
-                                      std::uint64_t true_negatives, std::uint64_t negatives,
-                                      double level) {
-  const auto tp = static_cast<double>(true_positives);
-  const auto fp = static_cast<double>(negatives - true_negatives);
-  const auto n1 = static_cast<double>(positives);
-  const auto n0 = static_cast<double>(negatives);
-  if (true_positives == 0) return {0.0, Interval{0.0, kInfinity, level, "log_ratio"}};
-  if (fp == 0.0) return {kInfinity, Interval{0.0, kInfinity, level, "log_ratio"}};
-  const double ratio = (tp / n1) / (fp / n0);
-  const double se = std::sqrt(1.0 / tp - 1.0 / n1 + 1.0 / fp - 1.0 / n0);
-  return {ratio, LogInterval(std::log(ratio), se, level, "log_ratio")};
+namespace {
+
+// LR = (a / n1) / (b / n0) with its log-method interval; a, b are the
+// numerator cells (TP, FP for LR+; FN, TN for LR-).
+std::optional<RatioEstimate> LikelihoodRatio(double a, double n1, double b, double n0,
+                                             double level) {
+  if (a == 0.0 && b == 0.0) return std::nullopt;
+  const double estimate = b == 0.0 ? std::numeric_limits<double>::infinity() : (a / n1) / (b / n0);
+  // Haldane's correction for the interval when any cell of the table is zero.
+  const bool zero_cell = a == 0.0 || b == 0.0 || a == n1 || b == n0;
+  const double shift = zero_cell ? 0.5 : 0.0;
+  const double ac = a + shift, bc = b + shift, n1c = n1 + 2 * shift, n0c = n0 + 2 * shift;
+  const double se = std::sqrt(1.0 / ac - 1.0 / n1c + 1.0 / bc - 1.0 / n0c);
+  Interval interval = LogInterval(std::log((ac / n1c) / (bc / n0c)), se, level, "log_ratio");
+  if (estimate == 0.0) interval.lower = 0.0;
+  if (std::isinf(estimate)) interval.upper = kInfinity;
+  return RatioEstimate{estimate, interval};
 }
 
-RatioEstimate NegativeLikelihoodRatio(std::uint64_t true_positives, std::uint64_t positives,
-                                      std::uint64_t true_negatives, std::uint64_t negatives,
-                                      double level) {
-  const auto fn = static_cast<double>(positives - true_positives);
-  const auto tn = static_cast<double>(true_negatives);
-  const auto n1 = static_cast<double>(positives);
-  const auto n0 = static_cast<double>(negatives);
-  if (fn == 0.0) return {0.0, Interval{0.0, kInfinity, level, "log_ratio"}};
-  if (true_negatives == 0) return {kInfinity, Interval{0.0, kInfinity, level, "log_ratio"}};
-  const double ratio = (fn / n1) / (tn / n0);
-  const double se = std::sqrt(1.0 / fn - 1.0 / n1 + 1.0 / tn - 1.0 / n0);
-  return {ratio, LogInterval(std::log(ratio), se, level, "log_ratio")};
+}  // namespace
+
+std::optional<RatioEstimate> PositiveLikelihoodRatio(std::uint64_t true_positives,
+                                                     std::uint64_t positives,
+                                                     std::uint64_t true_negatives,
+                                                     std::uint64_t negatives, double level) {
+  return LikelihoodRatio(static_cast<double>(true_positives), static_cast<double>(positives),
+                         static_cast<double>(negatives - true_negatives),
+                         static_cast<double>(negatives), level);
 }
 
-RatioEstimate PredictiveValueAtPrevalence(bool positive_predictive, std::uint64_t true_positives,
-                                          std::uint64_t positives, std::uint64_t true_negatives,
-                                          std::uint64_t negatives, double prevalence,
-                                          double level) {
-  const auto n1 = static_cast<double>(positives);
-  const auto n0 = static_cast<double>(negatives);
-  const double sensitivity = static_cast<double>(true_positives) / n1;
-  const double specificity = static_cast<double>(true_negatives) / n0;
-  const char* method = "logit_mercaldo";
+std::optional<RatioEstimate> NegativeLikelihoodRatio(std::uint64_t true_positives,
+                                                     std::uint64_t positives,
+                                                     std::uint64_t true_negatives,
+                                                     std::uint64_t negatives, double level) {
+  return LikelihoodRatio(static_cast<double>(positives - true_positives),
+                         static_cast<double>(positives), static_cast<double>(true_negatives),
+                         static_cast<double>(negatives), level);
+}
 
-  // logit(PPV) = log(sens * prev / ((1 - spec) * (1 - prev))); NPV symmetrically.
-  double numerator =
-      positive_predictive ? sensitivity * prevalence : specificity * (1.0 - prevalence);
-  double denominator = positive_predictive ? (1.0 - specificity) * (1.0 - prevalence)
-                                           : (1.0 - sensitivity) * prevalence;
-  if (denominator == 0.0) return {1.0, Interval{1.0, 1.0, level, method}};
-  if (numerator == 0.0) return {0.0, Interval{0.0, 0.0, level, method}};
+std::optional<RatioEstimate> PredictiveValueAtPrevalence(
+    bool positive_predictive, std::uint64_t true_positives, std::uint64_t positives,
+    std::uint64_t true_negatives, std::uint64_t negatives, double prevalence, double level) {
+  const auto tp = static_cast<double>(true_positives), n1 = static_cast<double>(positives);
+  const auto tn = static_cast<double>(true_negatives), n0 = static_cast<double>(negatives);
+  // PPV = sens prev / (sens prev + (1 - spec)(1 - prev)); NPV symmetrically.
+  auto parts = [&](double sensitivity, double specificity) {
+    return positive_predictive
+               ? std::pair{sensitivity * prevalence, (1.0 - specificity) * (1.0 - prevalence)}
+               : std::pair{specificity * (1.0 - prevalence), (1.0 - sensitivity) * prevalence};
+  };
+  const auto [numerator, denominator] = parts(tp / n1, tn / n0);
+  if (numerator + denominator == 0.0) return std::nullopt;
   const double estimate = numerator / (numerator + denominator);
-  const double variance =
-      positive_predictive
-          ? (1.0 - sensitivity) / (sensitivity * n1) + specificity / ((1.0 - specificity) * n0)
-          : sensitivity / ((1.0 - sensitivity) * n1) + (1.0 - specificity) / (specificity * n0);
+
+  // Mercaldo's adjusted logit when a cell is zero: z^2/2 added to each cell.
   const double z = NormalQuantileTwoSided(level);
-  const double logit = std::log(numerator / denominator);
+  const bool zero_cell = tp == 0.0 || tp == n1 || tn == 0.0 || tn == n0;
+  const double add = zero_cell ? z * z / 2.0 : 0.0;
+  const double sensitivity = (tp + add) / (n1 + 2.0 * add);
+  const double specificity = (tn + add) / (n0 + 2.0 * add);
+  const auto [adjusted_numerator, adjusted_denominator] = parts(sensitivity, specificity);
+  const double variance = positive_predictive
+                              ? (1.0 - sensitivity) / (sensitivity * (n1 + 2.0 * add)) +
+                                    specificity / ((1.0 - specificity) * (n0 + 2.0 * add))
+                              : sensitivity / ((1.0 - sensitivity) * (n1 + 2.0 * add)) +
+                                    (1.0 - specificity) / (specificity * (n0 + 2.0 * add));
+  const double logit = std::log(adjusted_numerator / adjusted_denominator);
   auto expit = [](double t) { return 1.0 / (1.0 + std::exp(-t)); };
-  return {estimate, Interval{expit(logit - z * std::sqrt(variance)),
-                             expit(logit + z * std::sqrt(variance)), level, method}};
+  Interval interval{expit(logit - z * std::sqrt(variance)), expit(logit + z * std::sqrt(variance)),
+                    level, "logit_mercaldo"};
+  if (estimate == 0.0) interval.lower = 0.0;
+  if (estimate == 1.0) interval.upper = 1.0;
+  return RatioEstimate{estimate, interval};
 }
 
 }  // namespace assay::stats

@@ -38,23 +38,29 @@ Interval ClusteredProportionInterval(std::uint64_t successes, std::uint64_t tria
                                      double design_effect, double level, ProportionMethod method);
 
 // Likelihood ratios LR+ = sens / (1 - spec) and LR- = (1 - sens) / spec with
-// the log-method interval of Simel, Samsa & Matchar (1991). A zero count in a
-// denominator makes the ratio infinite; the interval is then unbounded above.
+// the log-method interval of Simel, Samsa & Matchar (1991). When a cell of
+// the 2x2 table is zero the interval uses counts with 1/2 added to each cell
+// (Haldane); a zero ratio then has lower bound 0 and an infinite one an
+// unbounded upper end. nullopt when the ratio is 0/0 (undefined).
 struct RatioEstimate {
   double estimate;
   Interval interval;
 };
-RatioEstimate PositiveLikelihoodRatio(std::uint64_t true_positives, std::uint64_t positives,
-                                      std::uint64_t true_negatives, std::uint64_t negatives,
-                                      double level);
-RatioEstimate NegativeLikelihoodRatio(std::uint64_t true_positives, std::uint64_t positives,
-                                      std::uint64_t true_negatives, std::uint64_t negatives,
-                                      double level);
+std::optional<RatioEstimate> PositiveLikelihoodRatio(std::uint64_t true_positives,
+                                                     std::uint64_t positives,
+                                                     std::uint64_t true_negatives,
+                                                     std::uint64_t negatives, double level);
+std::optional<RatioEstimate> NegativeLikelihoodRatio(std::uint64_t true_positives,
+                                                     std::uint64_t positives,
+                                                     std::uint64_t true_negatives,
+                                                     std::uint64_t negatives, double level);
 
-// PPV and NPV at a stated prevalence from sensitivity and specificity, with
-// the logit interval of Mercaldo, Lau & Zhou (2007). Requires 0 < prevalence < 1.
-RatioEstimate PredictiveValueAtPrevalence(bool positive_predictive, std::uint64_t true_positives,
-                                          std::uint64_t positives, std::uint64_t true_negatives,
-                                          std::uint64_t negatives, double prevalence, double level);
+// PPV (or NPV) at a stated prevalence from sensitivity and specificity, with
+// the logit interval of Mercaldo, Lau & Zhou (2007); when a cell is zero,
+// their adjusted logit (z^2/2 added to each cell) gives the interval.
+// nullopt when the value is 0/0. Requires 0 < prevalence < 1.
+std::optional<RatioEstimate> PredictiveValueAtPrevalence(
+    bool positive_predictive, std::uint64_t true_positives, std::uint64_t positives,
+    std::uint64_t true_negatives, std::uint64_t negatives, double prevalence, double level);
 
 }  // namespace assay::stats

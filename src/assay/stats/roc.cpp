@@ -251,6 +251,11 @@ ClusteredAuc ObuchowskiClusteredAuc(std::span<const double> score,
     s01 += d01 * d01;
     s11 += d10 * d01;
   }
+  result.auc = auc;
+  if (with_positive < 2.0 || with_negative < 2.0) {
+    result.variance = result.design_effect = std::numeric_limits<double>::quiet_NaN();
+    return result;
+  }
   const double all = static_cast<double>(cluster_count);
   s10 *= with_positive / ((with_positive - 1.0) * n1);
   s01 *= with_negative / ((with_negative - 1.0) * n0);

@@ -85,6 +85,7 @@ struct PairedDelong {
   double p_value = 1.0;  // two-sided
 };
 // `first` and `second` hold each case's two scores; `truth` marks positives.
+// The variance is NaN with fewer than two cases of a class.
 PairedDelong ComparePairedDelong(std::span<const double> first, std::span<const double> second,
                                  std::span<const std::uint8_t> truth);
 
@@ -95,7 +96,9 @@ struct ClusteredAuc {
   double design_effect = 0.0;  // clustered variance / DeLong variance
   std::size_t clusters = 0;
 };
-// `cluster` gives each case's cluster code in [0, cluster_count).
+// `cluster` gives each case's cluster code in [0, cluster_count). The
+// variance (and design effect) is NaN unless at least two clusters hold
+// positives and two hold negatives.
 ClusteredAuc ObuchowskiClusteredAuc(std::span<const double> score,
                                     std::span<const std::uint8_t> truth,
                                     std::span<const std::uint32_t> cluster,

@@ -253,6 +253,13 @@ class EvaluateTest(unittest.TestCase):
         self.expect_bad_input(cases, "--threshold nan is not a finite number", "--threshold", "nan")
         self.expect_bad_input(cases, "--bootstrap", "--bootstrap", "-5")
 
+    def test_paired_comparison_with_one_positive_is_not_evaluable(self):
+        cases = self.write("c.csv", "truth,score,old\npneumothorax,0.9,0.8\nnormal,0.1,0.2\n"
+                                    "normal,0.3,0.1\n")
+        document = evaluate_to(self.dir, "--cases", cases, "--compare", "old")
+        self.assertEqual([c for c in document["comparisons"] if c["test"] == "delong_paired"], [])
+        self.assertIn("auc_difference", [n["metric"] for n in document["not_evaluable"]])
+
     def test_unwritable_output_prints_no_results(self):
         blocker = self.write("file", "")
         result = run(*BASE, "--cases", EXAMPLE, "--out", os.path.join(blocker, "sub"))

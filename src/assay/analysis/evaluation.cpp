@@ -328,11 +328,7 @@ void Evaluator::AddAuc(const CaseView& view, const stats::SortedScores& sorted, 
   }
   if (ci && clustered) ci->method = "cluster_" + ci->method;
   evaluation_.findings.push_back(MakeFinding(view, "auc", replicates.auc, ci));
-  double mean = 0.0, squares = 0.0;
-  for (double r : replicates.replicates) mean += r;
-  mean /= static_cast<double>(replicates.replicates.size());
-  for (double r : replicates.replicates) squares += (r - mean) * (r - mean);
-  *variance = squares / static_cast<double>(replicates.replicates.size() - 1);
+  *variance = stats::ReplicateVariance(replicates.replicates);
 }
 
 void Evaluator::AddPartialAuc(const CaseView& view, const std::vector<stats::RocPoint>& curve) {
@@ -389,10 +385,7 @@ stats::Interval Evaluator::F1Interval(const Counts& counts) const {
     const double fn = static_cast<double>(counts.positives()) - tp;
     replicates[r] = tp == 0.0 ? 0.0 : 2.0 * tp / (2.0 * tp + fp + fn);
   }
-  const double alpha = 1.0 - options_.level;
-  return stats::Interval{stats::Quantile(replicates, alpha / 2.0),
-                         stats::Quantile(replicates, 1.0 - alpha / 2.0), options_.level,
-                         "bootstrap_percentile"};
+  return stats::PercentileInterval(replicates, options_.level);
 }
 
 void Evaluator::AddOperatingPoint(const CaseView& view, const stats::SortedScores& sorted,

@@ -137,6 +137,61 @@ double NormalQuantile(double p) {
   return boost::math::quantile(boost::math::normal_distribution<double>(), p);
 }
 
+// Leave-one-cluster-out AUCs in O(n log n + sum over clusters of m_c n_c).
+// With S = 2 * sum over all pairs of psi, removing cluster c removes its
+// positives' pairs P_c, its negatives' pairs Q_c, and adds back the pairs
+// inside c counted twice, W_c: AUC_-c = (S - P_c - Q_c + W_c) / (2 (N1 - m_c)(N0 - n_c)).
+// Clusters whose removal leaves a class empty give no value.
+std::vector<double> LeaveOneClusterOutAucs(std::span<const double> score,
+                                           std::span<const std::uint8_t> truth,
+                                           std::span<const std::uint32_t> cluster,
+                                           std::size_t cluster_count) {
+  const SortedScores sorted = SplitAndSortScores(score, truth);
+  const auto& pos = sorted.positives;
+  const auto& neg = sorted.negatives;
+  auto below = [](const std::vector<double>& v, double x) {
+    return static_cast<double>(std::lower_bound(v.begin(), v.end(), x) - v.begin());
+  };
+  auto not_above = [](const std::vector<double>& v, double x) {
+    return static_cast<double>(std::upper_bound(v.begin(), v.end(), x) - v.begin());
+  };
+
+  std::vector<double> removed(cluster_count, 0.0), positives(cluster_count, 0.0),
+      negatives(cluster_count, 0.0);
+  std::vector<std::vector<std::uint32_t>> members(cluster_count);
+  double total = 0.0;
+  const auto n1 = static_cast<double>(pos.size()), n0 = static_cast<double>(neg.size());
+  for (std::size_t k = 0; k < score.size(); ++k) {
+    const std::uint32_t c = cluster[k];
+    members[c].push_back(static_cast<std::uint32_t>(k));
+    if (truth[k]) {
+      const double pairs = below(neg, score[k]) + not_above(neg, score[k]);
+      total += pairs;
+      removed[c] += pairs;
+      positives[c] += 1.0;
+    } else {
+      removed[c] += 2.0 * n1 - below(pos, score[k]) - not_above(pos, score[k]);
+      negatives[c] += 1.0;
+    }
+  }
+
+  std::vector<double> jackknife;
+  for (std::size_t c = 0; c < cluster_count; ++c) {
+    if (positives[c] == n1 || negatives[c] == n0) continue;
+    double within = 0.0;  // pairs inside the cluster, counted twice (ties once each way)
+    for (std::uint32_t i : members[c]) {
+      if (!truth[i]) continue;
+      for (std::uint32_t j : members[c]) {
+        if (truth[j]) continue;
+        within += score[i] > score[j] ? 2.0 : score[i] == score[j] ? 1.0 : 0.0;
+      }
+    }
+    jackknife.push_back((total - removed[c] + within) /
+                        (2.0 * (n1 - positives[c]) * (n0 - negatives[c])));
+  }
+  return jackknife;
+}
+
 }  // namespace
 
 BootstrapAuc StratifiedBootstrapAuc(std::span<const double> score,
@@ -242,17 +297,7 @@ BootstrapAuc ClusterBootstrapAuc(std::span<const double> score, std::span<const 
         }
       });
 
-  // Leave-one-cluster-out AUCs, one weighted pass each: O(n * clusters),
-  // acceptable for BCa on patient clusters; the percentile interval avoids it.
-  std::vector<std::uint32_t> weights(n);
-  for (std::size_t c = 0; c < cluster_count; ++c) {
-    bool has_positive = false, has_negative = false;
-    for (std::size_t k = 0; k < n; ++k) {
-      weights[k] = cluster_at[k] == c ? 0U : 1U;
-      if (weights[k] > 0) (sorted.positive[k] ? has_positive : has_negative) = true;
-    }
-    if (has_positive && has_negative) result.jackknife.push_back(WeightedAuc(sorted, weights));
-  }
+  result.jackknife = LeaveOneClusterOutAucs(score, truth, cluster, cluster_count);
   return result;
 }
 
@@ -282,10 +327,23 @@ double Quantile(std::vector<double> values, double probability) {
   return values[below] + fraction * (values[above] - values[below]);
 }
 
-Interval PercentileInterval(const BootstrapAuc& bootstrap, double level) {
+Interval PercentileInterval(std::span<const double> replicates, double level) {
   const double alpha = 1.0 - level;
-  return Interval{Quantile(bootstrap.replicates, alpha / 2.0),
-                  Quantile(bootstrap.replicates, 1.0 - alpha / 2.0), level, "bootstrap_percentile"};
+  std::vector<double> values(replicates.begin(), replicates.end());
+  return Interval{Quantile(values, alpha / 2.0), Quantile(values, 1.0 - alpha / 2.0), level,
+                  "bootstrap_percentile"};
+}
+
+Interval PercentileInterval(const BootstrapAuc& bootstrap, double level) {
+  return PercentileInterval(bootstrap.replicates, level);
+}
+
+double ReplicateVariance(std::span<const double> replicates) {
+  double mean = 0.0, squares = 0.0;
+  for (double r : replicates) mean += r;
+  mean /= static_cast<double>(replicates.size());
+  for (double r : replicates) squares += (r - mean) * (r - mean);
+  return squares / static_cast<double>(replicates.size() - 1);
 }
 
 std::optional<Interval> BcaInterval(const BootstrapAuc& bootstrap, double level) {

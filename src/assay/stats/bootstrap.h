@@ -51,13 +51,19 @@ Interval PartialAucBootstrapInterval(std::span<const double> score,
 
 // Percentile interval: quantiles (type 7, as R's default) of the replicates.
 Interval PercentileInterval(const BootstrapAuc& bootstrap, double level);
+// The same for any statistic's replicates (non-empty), with method
+// "bootstrap_percentile".
+Interval PercentileInterval(std::span<const double> replicates, double level);
+
+// Sample variance (denominator B - 1) of the replicates; requires B >= 2.
+double ReplicateVariance(std::span<const double> replicates);
 
 // Bias-corrected and accelerated interval; the acceleration comes from the
 // jackknife. Falls back to nothing (nullopt) when every replicate equals the
 // estimate (no spread to correct).
 std::optional<Interval> BcaInterval(const BootstrapAuc& bootstrap, double level);
 
-// Quantile of unsorted values, type 7 (linear interpolation).
+// Quantile of unsorted values, type 7 (linear interpolation); requires values.
 double Quantile(std::vector<double> values, double probability);
 
 }  // namespace assay::stats

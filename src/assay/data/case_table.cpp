@@ -14,10 +14,10 @@ namespace assay::data {
 namespace {
 
 std::string_view Trim(std::string_view text) {
-  const auto begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  const auto end = text.find_last_not_of(" \t");
-  return text.substr(begin, end - begin + 1);
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!text.empty() && blank(text.front())) text.remove_prefix(1);
+  while (!text.empty() && blank(text.back())) text.remove_suffix(1);
+  return text;
 }
 
 // Absent, blank, or "NA" (surrounding spaces ignored).
@@ -27,8 +27,9 @@ bool IsMissing(const std::optional<std::string_view>& value) {
   return trimmed.empty() || trimmed == "NA";
 }
 
-// Parses a finite number, or explains why the text is not one.
-Result<double> ParseScore(std::string_view text, std::string_view where) {
+// Parses a finite number; on failure returns why the text is not one (the
+// caller adds the place, so that no message is formatted on the hot path).
+Result<double> ParseScore(std::string_view text) {
   const std::string_view trimmed = Trim(text);
   double value = 0.0;
   const char* first = trimmed.data();
@@ -36,11 +37,9 @@ Result<double> ParseScore(std::string_view text, std::string_view where) {
   if (!trimmed.empty() && *first == '+') ++first;
   const auto [end, error] = std::from_chars(first, last, value);
   if (error != std::errc() || end != last || trimmed.empty()) {
-    return InvalidInput(fmt::format("{}: '{}' is not a number", where, text));
+    return InvalidInput(fmt::format("'{}' is not a number", text));
   }
-  if (!std::isfinite(value)) {
-    return InvalidInput(fmt::format("{}: '{}' is not a finite number", where, text));
-  }
+  if (!std::isfinite(value)) return InvalidInput(fmt::format("'{}' is not a finite number", text));
   return value;
 }
 
@@ -157,11 +156,13 @@ class Loader {
 
     auto positive = ClassifyTruth(Trim(*truth));
     if (!positive.ok()) return positive.status();
-    auto value = ParseScore(*score, Where(roles_.score));
-    if (!value.ok()) return value.status();
+    auto value = ParseScore(*score);
+    if (!value.ok()) return InvalidInput(Where(roles_.score) + ": " + value.status().message());
     if (compare) {
-      auto compared = ParseScore(*compare, Where(*roles_.compare));
-      if (!compared.ok()) return compared.status();
+      auto compared = ParseScore(*compare);
+      if (!compared.ok()) {
+        return InvalidInput(Where(*roles_.compare) + ": " + compared.status().message());
+      }
       table_.compare.push_back(*compared);
     }
     if (index_.id && !seen_ids_.emplace(id, source_->line()).second) {

@@ -31,17 +31,26 @@ Result<std::pair<Eigen::VectorXd, Eigen::MatrixXd>> FitLogistic(std::span<const 
   const Eigen::Index k = with_slope ? 2 : 1;
   Eigen::VectorXd beta = Eigen::VectorXd::Zero(k);
   Eigen::MatrixXd information(k, k);
-  Eigen::VectorXd gradient(k), row(k);
+  Eigen::VectorXd gradient(k);
   for (int iteration = 0; iteration < 100; ++iteration) {
-    gradient.setZero();
-    information.setZero();
+    // Sums for the score (g) and information (h) with x = (1, logit), in scalars.
+    double g0 = 0.0, g1 = 0.0, h00 = 0.0, h01 = 0.0, h11 = 0.0;
     for (std::size_t i = 0; i < logit.size(); ++i) {
-      row[0] = 1.0;
-      if (with_slope) row[1] = logit[i];
       const double eta = with_slope ? beta[0] + beta[1] * logit[i] : beta[0] + logit[i];
       const double mu = 1.0 / (1.0 + std::exp(-eta));
-      gradient += row * (static_cast<double>(y[i]) - mu);
-      information.noalias() += mu * (1.0 - mu) * row * row.transpose();
+      const double residual = static_cast<double>(y[i]) - mu, weight = mu * (1.0 - mu);
+      g0 += residual;
+      g1 += residual * logit[i];
+      h00 += weight;
+      h01 += weight * logit[i];
+      h11 += weight * logit[i] * logit[i];
+    }
+    if (with_slope) {
+      gradient << g0, g1;
+      information << h00, h01, h01, h11;
+    } else {
+      gradient << g0;
+      information << h00;
     }
     // A flat score (all cases alike) leaves the information singular: no fit.
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> spectrum(information,
@@ -92,13 +101,12 @@ CalibrationError ComputeCalibrationError(std::span<const double> probability,
       bin_of[i] = static_cast<std::uint32_t>(std::min(b, bins - 1));
     }
   } else {
-    std::vector<std::uint32_t> order(n);  // assumes fewer than 2^32 cases
-    std::iota(order.begin(), order.end(), 0U);
-    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return probability[a] < probability[b];
-    });
+    // Rank order with ties kept in case order: sort (score, case) pairs.
+    std::vector<std::pair<double, std::uint32_t>> ranked(n);  // assumes fewer than 2^32 cases
+    for (std::size_t i = 0; i < n; ++i) ranked[i] = {probability[i], static_cast<std::uint32_t>(i)};
+    std::sort(ranked.begin(), ranked.end());
     for (std::size_t rank = 0; rank < n; ++rank) {
-      bin_of[order[rank]] = static_cast<std::uint32_t>(rank * bins / n);
+      bin_of[ranked[rank].second] = static_cast<std::uint32_t>(rank * bins / n);
     }
   }
 

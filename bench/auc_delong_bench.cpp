@@ -29,6 +29,7 @@
 
 #include "assay/stats/interval.h"
 #include "assay/stats/roc.h"
+#include "bench_support.h"
 #include "binormal.h"
 #include "median_reporter.h"
 #include "peer.h"
@@ -52,25 +53,11 @@ struct Options {
 // Takes this program's own flags out of argv, leaving Google Benchmark's.
 Options ParseOptions(int& argc, char** argv) {
   Options options;
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto value = [&arg](std::string_view flag) -> const char* {
-      return arg.starts_with(flag) ? arg.data() + flag.size() : nullptr;
-    };
-    if (const char* v = value("--cases=")) {
-      options.cases = std::stoull(v);
-    } else if (const char* r = value("--repetitions=")) {
-      options.repetitions = std::stoi(r);
-    } else if (const char* p = value("--peer_runs=")) {
-      options.peer_runs = std::stoi(p);
-    } else if (const char* py = value("--python=")) {
-      options.python = py;
-    } else {
-      argv[kept++] = argv[i];
-    }
-  }
-  argc = kept;
+  TakeFlags(argc, argv,
+            {{"--cases=", [&](const char* v) { options.cases = std::stoull(v); }},
+             {"--repetitions=", [&](const char* v) { options.repetitions = std::stoi(v); }},
+             {"--peer_runs=", [&](const char* v) { options.peer_runs = std::stoi(v); }},
+             {"--python=", [&](const char* v) { options.python = v; }}});
   return options;
 }
 
@@ -83,15 +70,6 @@ AucWithInterval AucAndDelongInterval(const CaseSample& sample) {
       stats::DelongSummary(stats::SplitAndSortScores(sample.score, sample.truth));
   const double half = stats::NormalQuantileTwoSided(0.95) * std::sqrt(delong.variance);
   return {delong.auc, std::max(0.0, delong.auc - half), std::min(1.0, delong.auc + half)};
-}
-
-void Configure(benchmark::internal::Benchmark* benchmark, int repetitions) {
-  benchmark->Iterations(1)
-      ->Repetitions(repetitions)
-      ->ReportAggregatesOnly(true)
-      ->UseRealTime()
-      ->MeasureProcessCPUTime()
-      ->Unit(benchmark::kMillisecond);
 }
 
 int Run(int argc, char** argv) {
@@ -114,37 +92,41 @@ int Run(int argc, char** argv) {
   const CaseSample sample = BinormalCases(options.cases, kPrevalence, kSeparation, kSeed);
   const stats::SortedScores sorted = stats::SplitAndSortScores(sample.score, sample.truth);
 
-  Configure(benchmark::RegisterBenchmark("SplitAndSortScores",
-                                         [&](benchmark::State& state) {
-                                           for (auto _ : state) {
-                                             benchmark::DoNotOptimize(stats::SplitAndSortScores(
-                                                 sample.score, sample.truth));
-                                           }
-                                         }),
-            options.repetitions);
-  Configure(benchmark::RegisterBenchmark("DelongSummary",
-                                         [&](benchmark::State& state) {
-                                           for (auto _ : state) {
-                                             benchmark::DoNotOptimize(stats::DelongSummary(sorted));
-                                           }
-                                         }),
-            options.repetitions);
-  Configure(benchmark::RegisterBenchmark("assay_auc_delong_1_thread",
-                                         [&](benchmark::State& state) {
-                                           tbb::global_control one_thread(
-                                               tbb::global_control::max_allowed_parallelism, 1);
-                                           for (auto _ : state) {
-                                             benchmark::DoNotOptimize(AucAndDelongInterval(sample));
-                                           }
-                                         }),
-            options.repetitions);
-  Configure(benchmark::RegisterBenchmark("assay_auc_delong",
-                                         [&](benchmark::State& state) {
-                                           for (auto _ : state) {
-                                             benchmark::DoNotOptimize(AucAndDelongInterval(sample));
-                                           }
-                                         }),
-            options.repetitions);
+  ConfigureRepeated(
+      benchmark::RegisterBenchmark("SplitAndSortScores",
+                                   [&](benchmark::State& state) {
+                                     for (auto _ : state) {
+                                       benchmark::DoNotOptimize(
+                                           stats::SplitAndSortScores(sample.score, sample.truth));
+                                     }
+                                   }),
+      options.repetitions);
+  ConfigureRepeated(
+      benchmark::RegisterBenchmark("DelongSummary",
+                                   [&](benchmark::State& state) {
+                                     for (auto _ : state) {
+                                       benchmark::DoNotOptimize(stats::DelongSummary(sorted));
+                                     }
+                                   }),
+      options.repetitions);
+  ConfigureRepeated(
+      benchmark::RegisterBenchmark("assay_auc_delong_1_thread",
+                                   [&](benchmark::State& state) {
+                                     tbb::global_control one_thread(
+                                         tbb::global_control::max_allowed_parallelism, 1);
+                                     for (auto _ : state) {
+                                       benchmark::DoNotOptimize(AucAndDelongInterval(sample));
+                                     }
+                                   }),
+      options.repetitions);
+  ConfigureRepeated(
+      benchmark::RegisterBenchmark("assay_auc_delong",
+                                   [&](benchmark::State& state) {
+                                     for (auto _ : state) {
+                                       benchmark::DoNotOptimize(AucAndDelongInterval(sample));
+                                     }
+                                   }),
+      options.repetitions);
   MedianReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
@@ -207,11 +189,4 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace assay::bench
 
-int main(int argc, char** argv) {
-  try {
-    return assay::bench::Run(argc, argv);
-  } catch (const std::exception& error) {  // a bad argument, an unreadable peer answer
-    std::fprintf(stderr, "%s\n", error.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return assay::bench::GuardedMain(argc, argv, assay::bench::Run); }

@@ -26,6 +26,7 @@
 #include <string_view>
 
 #include "assay/stats/bootstrap.h"
+#include "bench_support.h"
 #include "binormal.h"
 #include "median_reporter.h"
 #include "peer.h"
@@ -50,37 +51,14 @@ struct Options {
 // Takes this program's own flags out of argv, leaving Google Benchmark's.
 Options ParseOptions(int& argc, char** argv) {
   Options options;
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto value = [&arg](std::string_view flag) -> const char* {
-      return arg.starts_with(flag) ? arg.data() + flag.size() : nullptr;
-    };
-    if (const char* c = value("--cases=")) {
-      options.cases = std::stoull(c);
-    } else if (const char* r = value("--replicates=")) {
-      options.replicates = std::stoull(r);
-    } else if (const char* p = value("--proc_replicates=")) {
-      options.proc_replicates = std::stoull(p);
-    } else if (const char* t = value("--repetitions=")) {
-      options.repetitions = std::stoi(t);
-    } else if (const char* s = value("--rscript=")) {
-      options.rscript = s;
-    } else {
-      argv[kept++] = argv[i];
-    }
-  }
-  argc = kept;
+  TakeFlags(
+      argc, argv,
+      {{"--cases=", [&](const char* v) { options.cases = std::stoull(v); }},
+       {"--replicates=", [&](const char* v) { options.replicates = std::stoull(v); }},
+       {"--proc_replicates=", [&](const char* v) { options.proc_replicates = std::stoull(v); }},
+       {"--repetitions=", [&](const char* v) { options.repetitions = std::stoi(v); }},
+       {"--rscript=", [&](const char* v) { options.rscript = v; }}});
   return options;
-}
-
-void Configure(benchmark::internal::Benchmark* benchmark, int repetitions) {
-  benchmark->Iterations(1)
-      ->Repetitions(repetitions)
-      ->ReportAggregatesOnly(true)
-      ->UseRealTime()
-      ->MeasureProcessCPUTime()
-      ->Unit(benchmark::kMillisecond);
 }
 
 int Run(int argc, char** argv) {
@@ -107,22 +85,24 @@ int Run(int argc, char** argv) {
     return stats::PercentileInterval(result, bootstrap.level);
   };
 
-  Configure(benchmark::RegisterBenchmark("assay_bootstrap_1_thread",
-                                         [&](benchmark::State& state) {
-                                           tbb::global_control one_thread(
-                                               tbb::global_control::max_allowed_parallelism, 1);
-                                           for (auto _ : state) {
-                                             benchmark::DoNotOptimize(percentile_interval());
-                                           }
-                                         }),
-            options.repetitions);
-  Configure(benchmark::RegisterBenchmark("assay_bootstrap",
-                                         [&](benchmark::State& state) {
-                                           for (auto _ : state) {
-                                             benchmark::DoNotOptimize(percentile_interval());
-                                           }
-                                         }),
-            options.repetitions);
+  ConfigureRepeated(
+      benchmark::RegisterBenchmark("assay_bootstrap_1_thread",
+                                   [&](benchmark::State& state) {
+                                     tbb::global_control one_thread(
+                                         tbb::global_control::max_allowed_parallelism, 1);
+                                     for (auto _ : state) {
+                                       benchmark::DoNotOptimize(percentile_interval());
+                                     }
+                                   }),
+      options.repetitions);
+  ConfigureRepeated(
+      benchmark::RegisterBenchmark("assay_bootstrap",
+                                   [&](benchmark::State& state) {
+                                     for (auto _ : state) {
+                                       benchmark::DoNotOptimize(percentile_interval());
+                                     }
+                                   }),
+      options.repetitions);
   MedianReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
@@ -203,11 +183,4 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace assay::bench
 
-int main(int argc, char** argv) {
-  try {
-    return assay::bench::Run(argc, argv);
-  } catch (const std::exception& error) {  // a bad argument, an unreadable peer answer
-    std::fprintf(stderr, "%s\n", error.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return assay::bench::GuardedMain(argc, argv, assay::bench::Run); }

@@ -33,6 +33,7 @@
 #include "assay/stats/bootstrap.h"
 #include "assay/stats/proportion.h"
 #include "assay/stats/roc.h"
+#include "bench_support.h"
 #include "binormal.h"
 
 namespace assay::bench {
@@ -201,11 +202,4 @@ int Run(int argc, char** argv) {
 }  // namespace
 }  // namespace assay::bench
 
-int main(int argc, char** argv) {
-  try {
-    return assay::bench::Run(argc, argv);
-  } catch (const std::exception& error) {  // a bad argument, an unreadable peer answer
-    std::fprintf(stderr, "%s\n", error.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return assay::bench::GuardedMain(argc, argv, assay::bench::Run); }

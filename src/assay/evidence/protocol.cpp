@@ -1,0 +1,689 @@
+#include "assay/evidence/protocol.h"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "assay/analysis/evaluation.h"
+#include "assay/stats/multiplicity.h"
+#include "assay/stats/proportion.h"
+
+namespace assay::evidence {
+
+namespace {
+
+constexpr std::array<std::string_view, 6> kMetrics = {"auc", "sensitivity", "specificity",
+                                                      "ppv", "npv",         "accuracy"};
+constexpr std::array<std::string_view, 4> kPurposes = {"regulatory_submission", "local_acceptance",
+                                                       "change_control", "postmarket_periodic"};
+constexpr std::array<std::string_view, 2> kCombines = {"all", "holm"};
+constexpr std::array<std::string_view, 2> kDirections = {"higher", "lower"};
+
+template <std::size_t N>
+bool Contains(const std::array<std::string_view, N>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+template <typename Range>
+std::string JoinNames(const Range& names) {
+  std::string joined;
+  for (const auto& name : names) {
+    if (!joined.empty()) joined += ", ";
+    joined += name;
+  }
+  return joined;
+}
+
+std::string_view TypeName(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::none:
+      return "nothing";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+  }
+  return "an unknown value";
+}
+
+std::string Dotted(std::string_view prefix, std::string_view key) {
+  if (prefix.empty()) return std::string(key);
+  return fmt::format("{}.{}", prefix, key);
+}
+
+// The hypothesis names a protocol uses.
+std::string_view ProtocolHypothesisName(Hypothesis hypothesis) {
+  switch (hypothesis) {
+    case Hypothesis::kGoal:
+      return "goal";
+    case Hypothesis::kNonInferiority:
+      return "non_inferiority";
+    case Hypothesis::kSuperiority:
+      return "superiority";
+  }
+  return "unknown";
+}
+
+std::optional<Hypothesis> ParseProtocolHypothesis(std::string_view name) {
+  for (auto hypothesis :
+       {Hypothesis::kGoal, Hypothesis::kNonInferiority, Hypothesis::kSuperiority}) {
+    if (ProtocolHypothesisName(hypothesis) == name) return hypothesis;
+  }
+  return std::nullopt;
+}
+
+// Reads one protocol file: every error names the file, the dotted key and its line.
+class ProtocolReader {
+ public:
+  explicit ProtocolReader(std::string path) : path_(std::move(path)) {}
+
+  // "protocol.toml line 14, key 'endpoints.sens.goal': message"; the line is
+  // left out when toml++ gives no position (a key missing from the root table).
+  Status Error(const toml::source_region& where, std::string_view key,
+               std::string_view message) const {
+    if (where.begin.line == 0) {
+      return InvalidInput(fmt::format("{}, key '{}': {}", path_, key, message));
+    }
+    return InvalidInput(
+        fmt::format("{} line {}, key '{}': {}", path_, where.begin.line, key, message));
+  }
+
+  // An error about the value of `key` in `table` (the key must be present).
+  Status ErrorAt(const toml::table& table, std::string_view prefix, std::string_view key,
+                 std::string_view message) const {
+    const toml::node* node = table.get(key);
+    return Error(node != nullptr ? node->source() : table.source(), Dotted(prefix, key), message);
+  }
+
+  // Rejects keys of `table` not in `allowed`; the first unknown key in file order is named.
+  Status CheckKeys(const toml::table& table, std::string_view prefix,
+                   std::initializer_list<std::string_view> allowed) const {
+    const toml::key* first = nullptr;
+    for (const auto& [key, node] : table) {
+      if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
+      if (first == nullptr || Before(key.source(), first->source())) first = &key;
+    }
+    if (first == nullptr) return Status::Ok();
+    const std::string where = prefix.empty() ? "the top level" : fmt::format("[{}]", prefix);
+    return Error(first->source(), Dotted(prefix, first->str()),
+                 fmt::format("unknown key; {} takes {}", where, JoinNames(allowed)));
+  }
+
+  Status Missing(const toml::table& table, std::string_view prefix, std::string_view key) const {
+    const std::string where = prefix.empty() ? "the top level" : fmt::format("[{}]", prefix);
+    // A key missing from the top level has no line to point at.
+    return Error(prefix.empty() ? toml::source_region{} : table.source(), Dotted(prefix, key),
+                 fmt::format("required key is missing from {}", where));
+  }
+
+  Status WrongType(const toml::node& node, std::string_view dotted,
+                   std::string_view expected) const {
+    return Error(node.source(), dotted,
+                 fmt::format("expected {}, found {}", expected, TypeName(node.type())));
+  }
+
+  // Reads a string; absent keys leave `out` unchanged. Empty strings are errors.
+  Status ReadString(const toml::table& table, std::string_view prefix, std::string_view key,
+                    std::optional<std::string>& out) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return Status::Ok();
+    const auto* value = node->as_string();
+    if (value == nullptr) return WrongType(*node, Dotted(prefix, key), "a string");
+    if (value->get().empty())
+      return Error(node->source(), Dotted(prefix, key), "must not be empty");
+    out = value->get();
+    return Status::Ok();
+  }
+
+  Status RequireString(const toml::table& table, std::string_view prefix, std::string_view key,
+                       std::string& out) const {
+    std::optional<std::string> value;
+    ASSAY_RETURN_IF_ERROR(ReadString(table, prefix, key, value));
+    if (!value) return Missing(table, prefix, key);
+    out = *std::move(value);
+    return Status::Ok();
+  }
+
+  // Reads a string that must be one of `allowed`.
+  template <std::size_t N>
+  Status ReadChoice(const toml::table& table, std::string_view prefix, std::string_view key,
+                    const std::array<std::string_view, N>& allowed, std::string& out) const {
+    std::optional<std::string> value;
+    ASSAY_RETURN_IF_ERROR(ReadString(table, prefix, key, value));
+    if (!value) return Status::Ok();
+    if (!Contains(allowed, *value)) {
+      return ErrorAt(table, prefix, key,
+                     fmt::format("'{}' is not one of {}", *value, JoinNames(allowed)));
+    }
+    out = *std::move(value);
+    return Status::Ok();
+  }
+
+  // Reads a finite number (integer or floating point).
+  Status ReadNumber(const toml::table& table, std::string_view prefix, std::string_view key,
+                    std::optional<double>& out) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return Status::Ok();
+    double number = 0.0;
+    if (const auto* integer = node->as_integer()) {
+      number = static_cast<double>(integer->get());
+    } else if (const auto* floating = node->as_floating_point()) {
+      number = floating->get();
+    } else {
+      return WrongType(*node, Dotted(prefix, key), "a number");
+    }
+    if (!std::isfinite(number)) {
+      return Error(node->source(), Dotted(prefix, key),
+                   fmt::format("{} is not a finite number", number));
+    }
+    out = number;
+    return Status::Ok();
+  }
+
+  // Reads a number in [low, high] (or (low, high] etc. per the open flags).
+  Status ReadBounded(const toml::table& table, std::string_view prefix, std::string_view key,
+                     double low, bool low_open, double high, bool high_open,
+                     std::optional<double>& out) const {
+    std::optional<double> value;
+    ASSAY_RETURN_IF_ERROR(ReadNumber(table, prefix, key, value));
+    if (!value) return Status::Ok();
+    const bool above = low_open ? *value > low : *value >= low;
+    const bool below = high_open ? *value < high : *value <= high;
+    if (!above || !below) {
+      return ErrorAt(table, prefix, key,
+                     fmt::format("{} is outside {}{}, {}{}", *value, low_open ? '(' : '[', low,
+                                 high, high_open ? ')' : ']'));
+    }
+    out = value;
+    return Status::Ok();
+  }
+
+  // Reads an integer of at least `minimum`.
+  Status ReadCount(const toml::table& table, std::string_view prefix, std::string_view key,
+                   std::int64_t minimum, std::optional<std::uint64_t>& out) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return Status::Ok();
+    const auto* integer = node->as_integer();
+    if (integer == nullptr) return WrongType(*node, Dotted(prefix, key), "an integer");
+    if (integer->get() < minimum) {
+      return Error(node->source(), Dotted(prefix, key),
+                   fmt::format("{} is below the minimum of {}", integer->get(), minimum));
+    }
+    out = static_cast<std::uint64_t>(integer->get());
+    return Status::Ok();
+  }
+
+  Status ReadSize(const toml::table& table, std::string_view prefix, std::string_view key,
+                  std::int64_t minimum, std::size_t& out) const {
+    std::optional<std::uint64_t> value;
+    ASSAY_RETURN_IF_ERROR(ReadCount(table, prefix, key, minimum, value));
+    if (value) out = static_cast<std::size_t>(*value);
+    return Status::Ok();
+  }
+
+  Status ReadBool(const toml::table& table, std::string_view prefix, std::string_view key,
+                  bool& out) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return Status::Ok();
+    const auto* value = node->as_boolean();
+    if (value == nullptr) return WrongType(*node, Dotted(prefix, key), "true or false");
+    out = value->get();
+    return Status::Ok();
+  }
+
+  // Returns the sub-table `key` of `table`, nullptr when absent, or an error
+  // when `key` holds something else.
+  Result<const toml::table*> ReadTable(const toml::table& table, std::string_view prefix,
+                                       std::string_view key) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return static_cast<const toml::table*>(nullptr);
+    const auto* sub = node->as_table();
+    if (sub == nullptr) return WrongType(*node, Dotted(prefix, key), "a table");
+    return sub;
+  }
+
+  const std::string& path() const { return path_; }
+
+ private:
+  static bool Before(const toml::source_region& a, const toml::source_region& b) {
+    return std::pair(a.begin.line, a.begin.column) < std::pair(b.begin.line, b.begin.column);
+  }
+
+  std::string path_;
+};
+
+// Parses the text of the file; a TOML syntax error names its line and column.
+Result<toml::table> ParseToml(const std::string& path, const std::string& text) {
+#if TOML_EXCEPTIONS
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& error) {
+    return InvalidInput(fmt::format("{} line {}, column {}: not valid TOML: {}", path,
+                                    error.source().begin.line, error.source().begin.column,
+                                    error.description()));
+  }
+#else
+  toml::parse_result parsed = toml::parse(text, path);
+  if (!parsed) {
+    const auto& error = parsed.error();
+    return InvalidInput(fmt::format("{} line {}, column {}: not valid TOML: {}", path,
+                                    error.source().begin.line, error.source().begin.column,
+                                    error.description()));
+  }
+  return std::move(parsed).table();
+#endif
+}
+
+std::string ResolveCases(const std::string& protocol_path, const std::string& cases) {
+  const std::filesystem::path cases_path(cases);
+  if (cases_path.is_absolute()) return cases;
+  const std::filesystem::path folder = std::filesystem::path(protocol_path).parent_path();
+  if (folder.empty()) return cases;
+  return (folder / cases_path).lexically_normal().string();
+}
+
+bool IsEndpointId(std::string_view id) {
+  return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+  });
+}
+
+Status ReadTopLevel(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(root, "",
+                                         {"title", "intended_use", "purpose", "seed", "bootstrap",
+                                          "combine", "data", "model", "endpoints", "subgroups"}));
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(root, "", "title", protocol.title));
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(root, "", "intended_use", protocol.intended_use));
+  if (root.get("purpose") == nullptr) return reader.Missing(root, "", "purpose");
+  ASSAY_RETURN_IF_ERROR(reader.ReadChoice(root, "", "purpose", kPurposes, protocol.purpose));
+  std::optional<std::uint64_t> seed;
+  ASSAY_RETURN_IF_ERROR(reader.ReadCount(root, "", "seed", 0, seed));
+  if (seed) protocol.seed = *seed;
+  ASSAY_RETURN_IF_ERROR(reader.ReadSize(root, "", "bootstrap", 100, protocol.bootstrap));
+  ASSAY_RETURN_IF_ERROR(reader.ReadChoice(root, "", "combine", kCombines, protocol.combine));
+  return Status::Ok();
+}
+
+Status ReadData(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
+  auto data = reader.ReadTable(root, "", "data");
+  if (!data.ok()) return data.status();
+  if (*data == nullptr) return reader.Missing(root, "", "data");
+  const toml::table& table = **data;
+  constexpr std::string_view kPrefix = "data";
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
+      table, kPrefix,
+      {"cases", "truth", "positive", "score", "id", "cluster", "direction", "exclude_missing_truth",
+       "exclude_missing_score", "minimum_positives", "minimum_negatives"}));
+  std::string cases;
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "cases", cases));
+  protocol.cases = ResolveCases(reader.path(), cases);
+  data::CaseRoles& roles = protocol.roles;
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "truth", roles.truth));
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "positive", roles.positive));
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "score", roles.score));
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "id", roles.id));
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "cluster", roles.cluster));
+  std::string direction = "higher";
+  ASSAY_RETURN_IF_ERROR(reader.ReadChoice(table, kPrefix, "direction", kDirections, direction));
+  roles.direction = direction == "lower" ? data::ScoreDirection::kLowerIsPositive
+                                         : data::ScoreDirection::kHigherIsPositive;
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBool(table, kPrefix, "exclude_missing_truth", roles.exclude_missing_truth));
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBool(table, kPrefix, "exclude_missing_score", roles.exclude_missing_score));
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadSize(table, kPrefix, "minimum_positives", 1, protocol.minimum_positives));
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadSize(table, kPrefix, "minimum_negatives", 1, protocol.minimum_negatives));
+
+  // Two roles on one column would make the analysis meaningless.
+  std::vector<std::pair<std::string_view, const std::string*>> columns = {{"truth", &roles.truth},
+                                                                          {"score", &roles.score}};
+  if (roles.id) columns.emplace_back("id", &*roles.id);
+  if (roles.cluster) columns.emplace_back("cluster", &*roles.cluster);
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (*columns[i].second == *columns[j].second) {
+        return reader.ErrorAt(table, kPrefix, columns[i].first,
+                              fmt::format("column '{}' is already the {} column",
+                                          *columns[i].second, columns[j].first));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status ReadModel(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
+  auto model = reader.ReadTable(root, "", "model");
+  if (!model.ok()) return model.status();
+  if (*model == nullptr) return reader.Missing(root, "", "model");
+  const toml::table& table = **model;
+  constexpr std::string_view kPrefix = "model";
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(table, kPrefix, {"name", "version", "sha256"}));
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "name", protocol.model_name));
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "version", protocol.model_version));
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "sha256", protocol.model_sha256));
+  if (protocol.model_sha256) {
+    std::string& digest = *protocol.model_sha256;
+    const bool hex = std::all_of(digest.begin(), digest.end(), [](char c) {
+      return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+    });
+    if (digest.size() != 64 || !hex) {
+      return reader.ErrorAt(
+          table, kPrefix, "sha256",
+          fmt::format("'{}' is not a SHA-256 digest (64 hexadecimal digits)", digest));
+    }
+    std::transform(digest.begin(), digest.end(), digest.begin(), [](char c) {
+      return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+  }
+  return Status::Ok();
+}
+
+// The interval methods assay knows for `metric`.
+std::vector<std::string> IntervalMethods(std::string_view metric) {
+  std::vector<std::string> names;
+  if (metric == "auc") {
+    for (auto method : {analysis::AucMethod::kDelong, analysis::AucMethod::kBootstrapPercentile,
+                        analysis::AucMethod::kBootstrapBca}) {
+      names.emplace_back(analysis::AucMethodName(method));
+    }
+  } else {
+    for (auto method : {stats::ProportionMethod::kWilson, stats::ProportionMethod::kClopperPearson,
+                        stats::ProportionMethod::kJeffreys, stats::ProportionMethod::kAgrestiCoull,
+                        stats::ProportionMethod::kWald}) {
+      names.emplace_back(stats::ProportionMethodName(method));
+    }
+  }
+  return names;
+}
+
+Result<EndpointSpec> ReadEndpoint(const ProtocolReader& reader, const std::string& id,
+                                  const toml::node& node) {
+  const std::string prefix = Dotted("endpoints", id);
+  const auto* table_pointer = node.as_table();
+  if (table_pointer == nullptr) return reader.WrongType(node, prefix, "a table [" + prefix + "]");
+  const toml::table& table = *table_pointer;
+  if (!IsEndpointId(id)) {
+    return reader.Error(node.source(), prefix,
+                        "endpoint ids are letters, digits, '_' and '-' only");
+  }
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
+      table, prefix,
+      {"metric", "threshold", "target_sensitivity", "target_specificity", "hypothesis", "goal",
+       "margin", "comparator", "interval", "level", "primary"}));
+
+  EndpointSpec endpoint;
+  endpoint.id = id;
+  endpoint.line = node.source().begin.line;
+  if (table.get("metric") == nullptr) return reader.Missing(table, prefix, "metric");
+  ASSAY_RETURN_IF_ERROR(reader.ReadChoice(table, prefix, "metric", kMetrics, endpoint.metric));
+  ASSAY_RETURN_IF_ERROR(reader.ReadNumber(table, prefix, "threshold", endpoint.threshold));
+  ASSAY_RETURN_IF_ERROR(reader.ReadBounded(table, prefix, "target_sensitivity", 0.0, true, 1.0,
+                                           false, endpoint.target_sensitivity));
+  ASSAY_RETURN_IF_ERROR(reader.ReadBounded(table, prefix, "target_specificity", 0.0, true, 1.0,
+                                           false, endpoint.target_specificity));
+  std::optional<std::string> hypothesis;
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, prefix, "hypothesis", hypothesis));
+  if (hypothesis) {
+    auto parsed = ParseProtocolHypothesis(*hypothesis);
+    if (!parsed) {
+      return reader.ErrorAt(
+          table, prefix, "hypothesis",
+          fmt::format("'{}' is not one of goal, non_inferiority, superiority", *hypothesis));
+    }
+    endpoint.hypothesis = *parsed;
+  }
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBounded(table, prefix, "goal", 0.0, false, 1.0, false, endpoint.goal));
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBounded(table, prefix, "margin", 0.0, false, 1.0, false, endpoint.margin));
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, prefix, "comparator", endpoint.comparator));
+  std::optional<std::string> interval;
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, prefix, "interval", interval));
+  std::optional<double> level;
+  ASSAY_RETURN_IF_ERROR(reader.ReadBounded(table, prefix, "level", 0.0, true, 1.0, true, level));
+  if (level) endpoint.level = *level;
+  ASSAY_RETURN_IF_ERROR(reader.ReadBool(table, prefix, "primary", endpoint.primary));
+
+  // The operating point: exactly one for threshold metrics, none for auc.
+  std::vector<std::string_view> points;
+  if (endpoint.threshold) points.push_back("threshold");
+  if (endpoint.target_sensitivity) points.push_back("target_sensitivity");
+  if (endpoint.target_specificity) points.push_back("target_specificity");
+  const auto metric_line = [&](std::string_view message) {
+    return reader.ErrorAt(table, prefix, "metric", message);
+  };
+  if (endpoint.metric == "auc") {
+    if (!points.empty()) {
+      return reader.ErrorAt(table, prefix, points.front(),
+                            "auc is computed over every threshold and takes no operating point");
+    }
+  } else {
+    if (points.empty()) {
+      return metric_line(fmt::format(
+          "{} needs an operating point: threshold, target_sensitivity or target_specificity",
+          endpoint.metric));
+    }
+    if (points.size() > 1) {
+      return reader.ErrorAt(
+          table, prefix, points[1],
+          fmt::format("an endpoint has one operating point, but {} is also given", points[0]));
+    }
+    if ((endpoint.metric == "sensitivity" && endpoint.target_sensitivity) ||
+        (endpoint.metric == "specificity" && endpoint.target_specificity)) {
+      return reader.ErrorAt(
+          table, prefix, points[0],
+          fmt::format("a target on {0} fixes the very {0} the endpoint tests", endpoint.metric));
+    }
+    if (endpoint.primary && !endpoint.threshold) {
+      return reader.ErrorAt(table, prefix, points[0],
+                            "a primary endpoint needs a prespecified threshold; a target chooses "
+                            "the operating point on the test data (exploratory)");
+    }
+  }
+
+  // The hypothesis and what it needs.
+  const std::string hypothesis_name(ProtocolHypothesisName(endpoint.hypothesis));
+  if (endpoint.hypothesis == Hypothesis::kGoal) {
+    if (endpoint.margin) {
+      return reader.ErrorAt(table, prefix, "margin",
+                            "a margin belongs to non_inferiority or superiority, not goal");
+    }
+    if (endpoint.comparator) {
+      return reader.ErrorAt(table, prefix, "comparator",
+                            "a comparator belongs to non_inferiority or superiority, not goal");
+    }
+    if (!endpoint.goal) return reader.Missing(table, prefix, "goal");
+  } else {
+    if (endpoint.goal) {
+      return reader.ErrorAt(
+          table, prefix, "goal",
+          fmt::format("{} compares with a comparator by a margin; it takes no goal",
+                      hypothesis_name));
+    }
+    if (!endpoint.comparator) return reader.Missing(table, prefix, "comparator");
+    if (!endpoint.margin) return reader.Missing(table, prefix, "margin");
+  }
+
+  if (interval) {
+    const auto methods = IntervalMethods(endpoint.metric);
+    if (std::find(methods.begin(), methods.end(), *interval) == methods.end()) {
+      return reader.ErrorAt(table, prefix, "interval",
+                            fmt::format("'{}' is not an interval method for {}; use one of {}",
+                                        *interval, endpoint.metric, JoinNames(methods)));
+    }
+    endpoint.interval = *interval;
+  }
+  return endpoint;
+}
+
+Status ReadEndpoints(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
+  auto endpoints = reader.ReadTable(root, "", "endpoints");
+  if (!endpoints.ok()) return endpoints.status();
+  if (*endpoints == nullptr || (*endpoints)->empty()) {
+    return reader.Error((*endpoints != nullptr ? *endpoints : &root)->source(), "endpoints",
+                        "no endpoints: add at least one [endpoints.<id>] table");
+  }
+  for (const auto& [key, node] : **endpoints) {
+    auto endpoint = ReadEndpoint(reader, std::string(key.str()), node);
+    if (!endpoint.ok()) return endpoint.status();
+    protocol.endpoints.push_back(*std::move(endpoint));
+  }
+  // File order, not toml++'s key order.
+  std::stable_sort(protocol.endpoints.begin(), protocol.endpoints.end(),
+                   [](const EndpointSpec& a, const EndpointSpec& b) { return a.line < b.line; });
+  // Comparator columns must differ from the score column.
+  for (const EndpointSpec& endpoint : protocol.endpoints) {
+    if (endpoint.comparator && *endpoint.comparator == protocol.roles.score) {
+      return reader.ErrorAt(
+          *(*endpoints)->get_as<toml::table>(endpoint.id), Dotted("endpoints", endpoint.id),
+          "comparator", fmt::format("'{}' is the model's own score column", *endpoint.comparator));
+    }
+  }
+  if (std::none_of(protocol.endpoints.begin(), protocol.endpoints.end(),
+                   [](const EndpointSpec& endpoint) { return endpoint.primary; })) {
+    return reader.Error((*endpoints)->source(), "endpoints",
+                        "no primary endpoint: set primary = true on at least one endpoint");
+  }
+  return Status::Ok();
+}
+
+Status ReadSubgroups(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
+  auto subgroups = reader.ReadTable(root, "", "subgroups");
+  if (!subgroups.ok()) return subgroups.status();
+  if (*subgroups == nullptr) return Status::Ok();
+  const toml::table& table = **subgroups;
+  constexpr std::string_view kPrefix = "subgroups";
+  SubgroupPlan& plan = protocol.subgroups;
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
+      table, kPrefix, {"columns", "bins", "minimum_cases", "multiplicity", "goal"}));
+
+  if (const toml::node* node = table.get("columns")) {
+    const auto* array = node->as_array();
+    if (array == nullptr)
+      return reader.WrongType(*node, "subgroups.columns", "an array of strings");
+    std::set<std::string> seen;
+    for (const toml::node& element : *array) {
+      const auto* name = element.as_string();
+      if (name == nullptr) {
+        return reader.WrongType(element, "subgroups.columns", "an array of strings");
+      }
+      if (name->get().empty()) {
+        return reader.Error(element.source(), "subgroups.columns", "a column name is empty");
+      }
+      if (!seen.insert(name->get()).second) {
+        return reader.Error(element.source(), "subgroups.columns",
+                            fmt::format("column '{}' is listed twice", name->get()));
+      }
+      plan.columns.push_back(name->get());
+    }
+  }
+  ASSAY_RETURN_IF_ERROR(reader.ReadSize(table, kPrefix, "minimum_cases", 1, plan.minimum_cases));
+  std::optional<std::string> multiplicity;
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "multiplicity", multiplicity));
+  if (multiplicity) {
+    if (!stats::ParseMultiplicity(*multiplicity)) {
+      return reader.ErrorAt(
+          table, kPrefix, "multiplicity",
+          fmt::format("'{}' is not one of holm, bonferroni, benjamini_hochberg, none",
+                      *multiplicity));
+    }
+    plan.multiplicity = *multiplicity;
+  }
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBounded(table, kPrefix, "goal", 0.0, false, 1.0, false, plan.goal));
+
+  auto bins = reader.ReadTable(table, kPrefix, "bins");
+  if (!bins.ok()) return bins.status();
+  if (*bins != nullptr) {
+    for (const auto& [key, node] : **bins) {
+      const std::string column(key.str());
+      const std::string dotted = Dotted("subgroups.bins", column);
+      if (std::find(plan.columns.begin(), plan.columns.end(), column) == plan.columns.end()) {
+        return reader.Error(node.source(), dotted,
+                            fmt::format("'{}' is not in subgroups.columns", column));
+      }
+      const auto* array = node.as_array();
+      if (array == nullptr) return reader.WrongType(node, dotted, "an array of numbers");
+      if (array->empty())
+        return reader.Error(node.source(), dotted, "needs at least one cut point");
+      std::vector<double> cuts;
+      for (const toml::node& element : *array) {
+        double cut = 0.0;
+        if (const auto* integer = element.as_integer()) {
+          cut = static_cast<double>(integer->get());
+        } else if (const auto* floating = element.as_floating_point()) {
+          cut = floating->get();
+        } else {
+          return reader.WrongType(element, dotted, "an array of numbers");
+        }
+        if (!std::isfinite(cut)) {
+          return reader.Error(element.source(), dotted,
+                              fmt::format("{} is not a finite number", cut));
+        }
+        if (!cuts.empty() && !(cut > cuts.back())) {
+          return reader.Error(
+              element.source(), dotted,
+              fmt::format("cut points must be strictly ascending, but {} follows {}", cut,
+                          cuts.back()));
+        }
+        cuts.push_back(cut);
+      }
+      plan.bins.emplace(column, std::move(cuts));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool IsThresholdMetric(std::string_view metric) {
+  return metric != "auc" && Contains(kMetrics, metric);
+}
+
+Result<Protocol> LoadProtocol(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return IoError(fmt::format("{}: cannot open the file for reading", path));
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad()) return IoError(fmt::format("{}: reading the file failed", path));
+
+  auto root = ParseToml(path, text.str());
+  if (!root.ok()) return root.status();
+
+  const ProtocolReader reader(path);
+  Protocol protocol;
+  protocol.path = path;
+  ASSAY_RETURN_IF_ERROR(ReadTopLevel(reader, *root, protocol));
+  ASSAY_RETURN_IF_ERROR(ReadData(reader, *root, protocol));
+  ASSAY_RETURN_IF_ERROR(ReadModel(reader, *root, protocol));
+  ASSAY_RETURN_IF_ERROR(ReadEndpoints(reader, *root, protocol));
+  ASSAY_RETURN_IF_ERROR(ReadSubgroups(reader, *root, protocol));
+  return protocol;
+}
+
+}  // namespace assay::evidence

@@ -1,0 +1,99 @@
+// Protocol: a study protocol for `assay run`, read from a TOML file.
+//
+// A protocol fixes, before the data are seen, what is evaluated and what
+// counts as success: the cases and their column roles, the model under test,
+// the endpoints (metric, operating point, hypothesis, goal or margin,
+// interval method), how primary endpoints combine, the subgroup plan and the
+// evidence-sufficiency minimums. LoadProtocol reads and validates the whole
+// file up front, so a run never starts on a protocol it would later reject.
+// The file layout is documented in docs/protocol.md; a complete example is
+// examples/triage_protocol.toml.
+//
+//   auto protocol = evidence::LoadProtocol("examples/triage_protocol.toml");
+//   if (!protocol.ok()) return protocol.status();
+//   auto table = data::LoadCaseTable(protocol->cases, protocol->roles);
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "assay/core/status.h"
+#include "assay/data/case_table.h"
+
+namespace assay::evidence {
+
+// What an endpoint claims. kGoal: the lower bound of the metric's interval
+// exceeds `goal`. kNonInferiority: the lower bound of (model − comparator)
+// exceeds −margin. kSuperiority: that lower bound exceeds +margin.
+enum class Hypothesis { kGoal, kNonInferiority, kSuperiority };
+
+// True for the metrics computed at an operating point (every endpoint metric
+// except "auc"): sensitivity, specificity, ppv, npv, accuracy.
+bool IsThresholdMetric(std::string_view metric);
+
+// One endpoint, from the table [endpoints.<id>]. Exactly one operating point
+// (threshold, target_sensitivity or target_specificity) is set for threshold
+// metrics, none for auc. kGoal endpoints have `goal` and neither `margin`
+// nor `comparator`; kNonInferiority / kSuperiority endpoints have `margin`
+// and `comparator` and no `goal`. Primary endpoints use a fixed threshold,
+// never a target (a target chooses the operating point on the test data).
+struct EndpointSpec {
+  std::string id;                   // the key under [endpoints], e.g. "sensitivity_at_lock"
+  std::string metric;               // auc | sensitivity | specificity | ppv | npv | accuracy
+  std::optional<double> threshold;  // operating point for threshold metrics
+  std::optional<double> target_sensitivity;  // or: operating point chosen on the data (exploratory)
+  std::optional<double> target_specificity;
+  Hypothesis hypothesis = Hypothesis::kGoal;
+  std::optional<double> goal;             // kGoal: lower bound must exceed it
+  std::optional<double> margin;           // kNonInferiority / kSuperiority, >= 0
+  std::optional<std::string> comparator;  // comparator score column, required for NI/superiority
+  std::string interval = "";  // "" = default (wilson for proportions, delong for auc); else a
+                              // method name assay knows for the metric
+  double level = 0.95;        // two-sided interval level; the test is one-sided at (1-level)/2
+  bool primary = true;
+  std::uint64_t line = 0;  // line of the endpoint's table in the protocol file
+};
+
+// The subgroup plan, from [subgroups] and [subgroups.bins].
+struct SubgroupPlan {
+  std::vector<std::string> columns;
+  std::map<std::string, std::vector<double>> bins;  // numeric column -> ascending cut points, e.g.
+                                                    // age -> {40, 65} meaning
+                                                    // [-inf,40),[40,65),[65,inf)
+  std::size_t minimum_cases = 30;
+  std::string multiplicity = "holm";  // holm | bonferroni | benjamini_hochberg | none
+  std::optional<double> goal;         // a subgroup goal for the primary endpoints' metric(s)
+};
+
+struct Protocol {
+  std::string path;  // file it came from
+  std::string title, intended_use;
+  std::string purpose;    // regulatory_submission | local_acceptance | change_control |
+                          // postmarket_periodic
+  std::string cases;      // data file path, resolved relative to the protocol file's folder
+  data::CaseRoles roles;  // truth, positive, score, id, cluster, compare(unused here),
+                          // groups(empty), direction, exclude flags
+  std::string model_name, model_version;
+  std::optional<std::string> model_sha256;  // 64 lower-case hex chars when given
+  std::vector<EndpointSpec> endpoints;      // in the order they appear in the file
+  std::string combine = "all";              // all | holm  (how primary endpoints combine)
+  SubgroupPlan subgroups;
+  std::uint64_t seed = 20240101;
+  std::size_t bootstrap = 2000;
+  std::size_t minimum_positives = 10, minimum_negatives = 10;
+};
+
+// Reads and validates a protocol. Errors (StatusCode::kInvalidInput) name the file, the
+// key (dotted, e.g. "endpoints.sens.goal") and its line: "protocol.toml line 14, key
+// 'endpoints.sens.goal': 1.2 is outside [0, 1]". Unknown keys, wrong types, goal/margin/
+// level out of range, unknown metric/purpose/multiplicity/interval method, a threshold
+// metric without an operating point, NI/superiority without comparator or margin,
+// auc with a threshold, no endpoints, no primary endpoint, bins not ascending: all errors.
+// A file that cannot be read is StatusCode::kIoError.
+Result<Protocol> LoadProtocol(const std::string& path);
+
+}  // namespace assay::evidence

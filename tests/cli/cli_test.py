@@ -267,5 +267,66 @@ class EvaluateTest(unittest.TestCase):
         self.assertEqual(result.stdout, "")
 
 
+
+PROTOCOL = os.path.join(SOURCE, "examples", "triage_protocol.toml")
+
+
+class RunTest(unittest.TestCase):
+    def setUp(self):
+        self.scratch = tempfile.TemporaryDirectory()
+        self.dir = self.scratch.name
+
+    def tearDown(self):
+        self.scratch.cleanup()
+
+    def run_study(self, name, *extra):
+        out = os.path.join(self.dir, name)
+        result = run("run", PROTOCOL, "--out", out, *extra)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(os.path.join(out, "evidence.json")) as handle:
+            document = json.load(handle)
+        jsonschema.Draft202012Validator(SCHEMA).validate(document)
+        return result.stdout, document
+
+    def test_example_protocol_gives_a_verdict_per_endpoint(self):
+        stdout, document = self.run_study("a")
+        self.assertTrue(stdout.startswith(document["protocol"]["title"]))
+        self.assertIn("Overall for local_acceptance:", stdout)
+        verdicts = {e["id"]: e["verdict"] for e in document["endpoints"]}
+        self.assertEqual(len(verdicts), 4)
+        self.assertTrue(all(v != "not_evaluable" for v in verdicts.values()), verdicts)
+        # Without a lock every claim is exploratory and the evidence cannot be sufficient.
+        self.assertTrue(all(e["exploratory"] for e in document["endpoints"]))
+        self.assertNotEqual(document["overall"]["verdict"], "sufficient")
+        locked = [g for g in document["gates"] if g["name"] == "protocol_locked"][0]
+        self.assertFalse(locked["passed"])
+        for endpoint in document["endpoints"]:
+            if endpoint["verdict"] == "inconclusive" and endpoint["hypothesis"] == "goal":
+                self.assertIn("cases_needed", endpoint)
+        ages = {r["subgroup"]["value"] for r in document["subgroup_results"]
+                if r["subgroup"]["column"] == "age"}
+        self.assertEqual(ages, {"<40", "[40,65)", ">=65"})
+
+    def test_same_evidence_for_one_and_four_threads(self):
+        _, one = self.run_study("one", "--threads", "1")
+        _, four = self.run_study("four", "--threads", "4")
+        for document in (one, four):
+            document.pop("created")
+            document.pop("command")
+        self.assertEqual(one, four)
+
+    def test_bad_protocol_is_bad_input_and_writes_nothing(self):
+        with open(PROTOCOL) as handle:
+            text = handle.read()
+        bad = os.path.join(self.dir, "bad.toml")
+        with open(bad, "w") as handle:
+            handle.write(text + "\nunknown_key = 1\n")
+        out = os.path.join(self.dir, "out")
+        result = run("run", bad, "--out", out)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("unknown_key", result.stderr)
+        self.assertFalse(os.path.exists(out))
+
+
 if __name__ == "__main__":
     unittest.main(argv=[sys.argv[0], "-v"])

@@ -17,6 +17,12 @@ using Runner = std::function<int(const std::string& command_line)>;
 // Adds `evaluate` to `app`; the returned runner executes it after parsing.
 Runner AddEvaluateCommand(CLI::App& app);
 
+// Adds `run` to `app`.
+Runner AddRunCommand(CLI::App& app);
+
+// The current UTC time, ISO 8601, for evidence headers.
+std::string UtcNow();
+
 // Maps a failed Status to a message on stderr and an exit code.
 int ReportFailure(const Status& status);
 

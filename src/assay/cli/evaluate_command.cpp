@@ -32,15 +32,6 @@ struct EvaluateArguments {
   std::string command_line;
 };
 
-std::string UtcNow() {
-  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 Result<analysis::PartialAucRange> ParseRange(const std::string& text, const char* option,
                                              stats::PartialAucFocus focus) {
   const auto colon = text.find(':');
@@ -160,6 +151,15 @@ int RunEvaluate(EvaluateArguments& arguments) {
 }
 
 }  // namespace
+
+std::string UtcNow() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
 
 int ReportFailure(const Status& status) {
   spdlog::error("{}", status.message());

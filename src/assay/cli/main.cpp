@@ -19,6 +19,7 @@ int Run(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", ASSAY_VERSION);
   const assay::cli::Runner evaluate = assay::cli::AddEvaluateCommand(app);
+  const assay::cli::Runner run = assay::cli::AddRunCommand(app);
 
   try {
     app.parse(argc, argv);
@@ -33,6 +34,7 @@ int Run(int argc, char** argv) {
   std::string command_line = "assay";
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
   if (app.got_subcommand("evaluate")) return evaluate(command_line);
+  if (app.got_subcommand("run")) return run(command_line);
   return 2;
 }
 

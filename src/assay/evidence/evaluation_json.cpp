@@ -36,49 +36,6 @@ json OperatingPointJson(const analysis::OperatingPoint& point) {
   return out;
 }
 
-json FindingJson(const analysis::Finding& finding) {
-  json out = {{"metric", finding.metric},
-              {"estimate", Number(finding.estimate)},
-              {"ci", IntervalJson(finding.ci)},
-              {"n", finding.n},
-              {"n_positive", finding.n_positive},
-              {"n_negative", finding.n_negative},
-              {"threshold",
-               finding.operating_point ? json(finding.operating_point->threshold) : json(nullptr)},
-              {"subgroup", SubgroupJson(finding.subgroup)},
-              {"exploratory", finding.exploratory}};
-  if (finding.operating_point)
-    out["operating_point"] = OperatingPointJson(*finding.operating_point);
-  if (finding.prevalence) out["prevalence"] = *finding.prevalence;
-  if (finding.design_effect) out["design_effect"] = *finding.design_effect;
-  if (finding.binning) out["binning"] = *finding.binning;
-  if (const auto& range = finding.partial_auc_range) {
-    out["partial_auc"] = {
-        {"focus",
-         range->focus == stats::PartialAucFocus::kSpecificity ? "specificity" : "sensitivity"},
-        {"from", range->from},
-        {"to", range->to},
-        {"raw", finding.partial_auc_raw}};
-  }
-  return out;
-}
-
-json ComparisonJson(const analysis::Comparison& comparison) {
-  json out = {{"test", comparison.test},
-              {"metric", comparison.metric},
-              {"estimate", comparison.estimate},
-              {"ci", IntervalJson(comparison.ci)},
-              {"statistic", comparison.statistic},
-              {"p_value", comparison.p_value},
-              {"threshold", comparison.threshold ? json(*comparison.threshold) : json(nullptr)}};
-  if (comparison.mid_p_value) {
-    out["mid_p_value"] = *comparison.mid_p_value;
-    out["discordant"] = {{"score_only", comparison.discordant_first},
-                         {"comparator_only", comparison.discordant_second}};
-  }
-  return out;
-}
-
 json CaseFlowJson(const data::CaseTable& table) {
   std::map<std::string, json> by_reason;
   for (const auto& exclusion : table.flow.exclusions) {
@@ -133,6 +90,49 @@ json MethodsJson() {
 }
 
 }  // namespace
+
+json FindingJson(const analysis::Finding& finding) {
+  json out = {{"metric", finding.metric},
+              {"estimate", Number(finding.estimate)},
+              {"ci", IntervalJson(finding.ci)},
+              {"n", finding.n},
+              {"n_positive", finding.n_positive},
+              {"n_negative", finding.n_negative},
+              {"threshold",
+               finding.operating_point ? json(finding.operating_point->threshold) : json(nullptr)},
+              {"subgroup", SubgroupJson(finding.subgroup)},
+              {"exploratory", finding.exploratory}};
+  if (finding.operating_point)
+    out["operating_point"] = OperatingPointJson(*finding.operating_point);
+  if (finding.prevalence) out["prevalence"] = *finding.prevalence;
+  if (finding.design_effect) out["design_effect"] = *finding.design_effect;
+  if (finding.binning) out["binning"] = *finding.binning;
+  if (const auto& range = finding.partial_auc_range) {
+    out["partial_auc"] = {
+        {"focus",
+         range->focus == stats::PartialAucFocus::kSpecificity ? "specificity" : "sensitivity"},
+        {"from", range->from},
+        {"to", range->to},
+        {"raw", finding.partial_auc_raw}};
+  }
+  return out;
+}
+
+json ComparisonJson(const analysis::Comparison& comparison) {
+  json out = {{"test", comparison.test},
+              {"metric", comparison.metric},
+              {"estimate", comparison.estimate},
+              {"ci", IntervalJson(comparison.ci)},
+              {"statistic", comparison.statistic},
+              {"p_value", comparison.p_value},
+              {"threshold", comparison.threshold ? json(*comparison.threshold) : json(nullptr)}};
+  if (comparison.mid_p_value) {
+    out["mid_p_value"] = *comparison.mid_p_value;
+    out["discordant"] = {{"score_only", comparison.discordant_first},
+                         {"comparator_only", comparison.discordant_second}};
+  }
+  return out;
+}
 
 json EvaluationToJson(const data::CaseTable& table, const analysis::Evaluation& evaluation,
                       const RunContext& context) {

@@ -11,7 +11,7 @@
 
 namespace assay::evidence {
 
-inline constexpr const char* kSchemaVersion = "0.1.0";
+inline constexpr const char* kSchemaVersion = "0.2.0";
 
 // What produced the evaluation, recorded for reproducibility.
 struct RunContext {
@@ -20,6 +20,10 @@ struct RunContext {
   std::string command_line;
   nlohmann::json options;  // the options as given
 };
+
+// One finding or paired comparison as it appears in evidence.json.
+nlohmann::json FindingJson(const analysis::Finding& finding);
+nlohmann::json ComparisonJson(const analysis::Comparison& comparison);
 
 nlohmann::json EvaluationToJson(const data::CaseTable& table,
                                 const analysis::Evaluation& evaluation, const RunContext& context);

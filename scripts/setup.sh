@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format clang-tidy
   # libraries
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libboost-math-dev
-  libeigen3-dev libtbb-dev libtomlplusplus-dev
+  libeigen3-dev libtbb-dev libtomlplusplus-dev libssl-dev libsqlite3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent reference implementations used by the tests

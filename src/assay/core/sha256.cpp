@@ -1,0 +1,78 @@
+#include "assay/core/sha256.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+namespace assay {
+namespace {
+
+struct ContextDeleter {
+  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+using Context = std::unique_ptr<EVP_MD_CTX, ContextDeleter>;
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+Context NewContext() {
+  Context context(EVP_MD_CTX_new());
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL could not initialise SHA-256");
+  }
+  return context;
+}
+
+std::string Finish(EVP_MD_CTX* context) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(context, digest.data(), &length) != 1) {
+    throw std::runtime_error("OpenSSL could not finish SHA-256");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(2 * length, '0');
+  for (unsigned int i = 0; i < length; ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 0xF];
+  }
+  return hex;
+}
+
+}  // namespace
+
+std::string Sha256(std::string_view bytes) {
+  Context context = NewContext();
+  EVP_DigestUpdate(context.get(), bytes.data(), bytes.size());
+  return Finish(context.get());
+}
+
+Result<std::string> Sha256File(const std::string& path) {
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) return IoError(path + ": cannot open: " + std::strerror(errno));
+  Context context = NewContext();
+  std::array<char, 1 << 16> block{};
+  while (true) {
+    const std::size_t read = std::fread(block.data(), 1, block.size(), file.get());
+    if (read > 0) EVP_DigestUpdate(context.get(), block.data(), read);
+    if (read < block.size()) {
+      if (std::ferror(file.get())) return IoError(path + ": read error");
+      break;
+    }
+  }
+  return Finish(context.get());
+}
+
+bool IsSha256Hex(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (const char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace assay

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -65,7 +66,7 @@ class CategoricalBuilder {
 
 struct ColumnIndex {
   std::size_t truth = 0, score = 1;
-  std::optional<std::size_t> id, cluster, compare;
+  std::optional<std::size_t> id, cluster, compare, status;
   std::size_t first_group = 0;
 };
 
@@ -103,6 +104,7 @@ class Loader {
     index_.id = add(roles_.id);
     index_.cluster = add(roles_.cluster);
     index_.compare = add(roles_.compare);
+    index_.status = add(roles_.output_status);
     index_.first_group = columns.size();
     for (const auto& group : roles_.groups) {
       columns.push_back(group);
@@ -134,8 +136,28 @@ class Loader {
       }
       return Exclude("missing_truth", std::move(id));
     }
+    std::optional<OutputProblem> problem;
+    if (index_.status) {
+      const auto status = source_->Value(*index_.status);
+      if (IsMissing(status)) {
+        return InvalidInput(Where(*roles_.output_status) + ": the output status is empty");
+      }
+      const std::string_view text = Trim(*status);
+      auto listed = [text](const std::vector<std::string>& values) {
+        return std::find(values.begin(), values.end(), text) != values.end();
+      };
+      if (listed(roles_.rejected_status)) {
+        problem = OutputProblem::kRejectedInput;
+      } else if (!listed(roles_.valid_status)) {
+        problem = OutputProblem::kTechnicalFailure;
+      }
+    }
     const auto score = source_->Value(index_.score);
-    if (IsMissing(score)) {
+    if (!problem && IsMissing(score) && roles_.keep_indeterminate &&
+        !roles_.exclude_missing_score) {
+      problem = OutputProblem::kNoOutput;
+    }
+    if (!problem && IsMissing(score)) {
       if (!roles_.exclude_missing_score) {
         return InvalidInput(Where(roles_.score) +
                             ": the score is missing (use --exclude-missing-score to exclude "
@@ -156,8 +178,19 @@ class Loader {
 
     auto positive = ClassifyTruth(Trim(*truth));
     if (!positive.ok()) return positive.status();
-    auto value = ParseScore(*score);
-    if (!value.ok()) return InvalidInput(Where(roles_.score) + ": " + value.status().message());
+    double value = std::numeric_limits<double>::quiet_NaN();
+    if (problem) {
+      if (!roles_.keep_indeterminate) {
+        return InvalidInput(Where(*roles_.output_status) +
+                            ": the model's output is indeterminate (" +
+                            OutputProblemName(*problem) + ")");
+      }
+      table_.indeterminate.push_back({table_.score.size(), source_->line(), *problem});
+    } else {
+      auto parsed = ParseScore(*score);
+      if (!parsed.ok()) return InvalidInput(Where(roles_.score) + ": " + parsed.status().message());
+      value = *parsed;
+    }
     if (compare) {
       auto compared = ParseScore(*compare);
       if (!compared.ok()) {
@@ -171,7 +204,8 @@ class Loader {
     }
 
     table_.truth.push_back(*positive ? 1 : 0);
-    table_.score.push_back(*value);
+    table_.score.push_back(value);
+    if (index_.id) table_.id.push_back(id);
     if (cluster_) {
       const auto cluster = source_->Value(*index_.cluster);
       if (IsMissing(cluster)) {
@@ -239,6 +273,50 @@ class Loader {
 };
 
 }  // namespace
+
+const char* OutputProblemName(OutputProblem problem) {
+  switch (problem) {
+    case OutputProblem::kNoOutput:
+      return "no_output";
+    case OutputProblem::kTechnicalFailure:
+      return "technical_failure";
+    case OutputProblem::kRejectedInput:
+      return "rejected_input";
+  }
+  return "unknown";
+}
+
+CaseTable SelectRows(const CaseTable& table, const std::vector<std::uint8_t>& keep) {
+  CaseTable out;
+  out.source = table.source;
+  out.positive_label = table.positive_label;
+  out.negative_label = table.negative_label;
+  out.direction = table.direction;
+  out.flow = table.flow;
+  auto select_codes = [&](const CategoricalColumn& column) {
+    CategoricalColumn selected{column.name, column.levels, {}};
+    for (std::size_t i = 0; i < column.codes.size(); ++i) {
+      if (keep[i]) selected.codes.push_back(column.codes[i]);
+    }
+    return selected;
+  };
+  std::vector<std::size_t> new_index(table.size(), 0);
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (!keep[i]) continue;
+    new_index[i] = out.score.size();
+    out.score.push_back(table.score[i]);
+    out.truth.push_back(table.truth[i]);
+    if (!table.compare.empty()) out.compare.push_back(table.compare[i]);
+    if (!table.id.empty()) out.id.push_back(table.id[i]);
+  }
+  if (table.cluster) out.cluster = select_codes(*table.cluster);
+  for (const auto& group : table.groups) out.groups.push_back(select_codes(group));
+  for (const auto& item : table.indeterminate) {
+    if (keep[item.index])
+      out.indeterminate.push_back({new_index[item.index], item.line, item.problem});
+  }
+  return out;
+}
 
 std::size_t CaseTable::positives() const {
   return static_cast<std::size_t>(std::count(truth.begin(), truth.end(), std::uint8_t{1}));

@@ -31,6 +31,30 @@ struct CaseRoles {
   ScoreDirection direction = ScoreDirection::kHigherIsPositive;
   bool exclude_missing_truth = false;
   bool exclude_missing_score = false;
+  // Indeterminate outputs. With keep_indeterminate, a record whose score is missing (and not
+  // excluded), or whose output_status is not a valid status, stays in the table with a NaN
+  // score and is listed in CaseTable::indeterminate; the caller decides how to count it.
+  std::optional<std::string> output_status;        // column naming the model's output status
+  std::vector<std::string> valid_status = {"ok"};  // statuses of a valid output
+  std::vector<std::string> rejected_status;        // the model refused the input as out of scope
+  bool keep_indeterminate = false;
+};
+
+// Why a model output is indeterminate.
+enum class OutputProblem : std::uint8_t {
+  kNoOutput,          // valid status (or none) but no score
+  kTechnicalFailure,  // a status that is neither valid nor rejected
+  kRejectedInput,     // a rejected status
+};
+
+// "no_output", "technical_failure", "rejected_input".
+const char* OutputProblemName(OutputProblem problem);
+
+// An analysed case whose model output is indeterminate (its score is NaN).
+struct IndeterminateCase {
+  std::size_t index;  // row in the table
+  std::uint64_t line;
+  OutputProblem problem;
 };
 
 // One record excluded from analysis, and why.
@@ -68,6 +92,8 @@ struct CaseTable {
   std::vector<double> compare;      // empty without a comparator
   std::optional<CategoricalColumn> cluster;
   std::vector<CategoricalColumn> groups;
+  std::vector<std::string> id;                   // case ids; empty without an id column
+  std::vector<IndeterminateCase> indeterminate;  // in row order; empty unless kept
 
   CaseFlow flow;
 
@@ -76,6 +102,9 @@ struct CaseTable {
 };
 
 inline constexpr const char* kMissingLevel = "(missing)";
+
+// The rows of `table` where keep[i] is non-zero, with the case flow unchanged.
+CaseTable SelectRows(const CaseTable& table, const std::vector<std::uint8_t>& keep);
 
 // Reads and validates the cases of `path`. Errors (exit code 2 at the command
 // line): unreadable file, missing column, empty table, a score that is not a

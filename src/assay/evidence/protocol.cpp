@@ -27,6 +27,8 @@ constexpr std::array<std::string_view, 4> kPurposes = {"regulatory_submission", 
                                                        "change_control", "postmarket_periodic"};
 constexpr std::array<std::string_view, 2> kCombines = {"all", "holm"};
 constexpr std::array<std::string_view, 2> kDirections = {"higher", "lower"};
+constexpr std::array<std::string_view, 2> kIndeterminate = {"count_against_model",
+                                                            "scope_out_rejected"};
 
 template <std::size_t N>
 bool Contains(const std::array<std::string_view, N>& names, std::string_view name) {
@@ -297,6 +299,7 @@ Result<toml::table> ParseToml(const std::string& path, const std::string& text) 
 #endif
 }
 
+// A data or model path, relative to the protocol file's folder unless absolute.
 std::string ResolveCases(const std::string& protocol_path, const std::string& cases) {
   const std::filesystem::path cases_path(cases);
   if (cases_path.is_absolute()) return cases;
@@ -327,6 +330,74 @@ Status ReadTopLevel(const ProtocolReader& reader, const toml::table& root, Proto
   return Status::Ok();
 }
 
+// An array of non-empty strings, e.g. valid_status = ["ok"].
+Status ReadStringList(const ProtocolReader& reader, const toml::table& table,
+                      std::string_view prefix, std::string_view key,
+                      std::vector<std::string>& out) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return Status::Ok();
+  const std::string dotted = Dotted(prefix, key);
+  const auto* array = node->as_array();
+  if (array == nullptr) return reader.WrongType(*node, dotted, "an array of strings");
+  out.clear();
+  for (const toml::node& element : *array) {
+    const auto* text = element.as_string();
+    if (text == nullptr) return reader.WrongType(element, dotted, "an array of strings");
+    if (text->get().empty()) return reader.Error(element.source(), dotted, "a value is empty");
+    out.push_back(text->get());
+  }
+  if (out.empty()) return reader.Error(node->source(), dotted, "the list is empty");
+  return Status::Ok();
+}
+
+// How indeterminate model outputs (no score, failed inference, rejected input) are handled.
+Status ReadIndeterminate(const ProtocolReader& reader, const toml::table& table,
+                         Protocol& protocol) {
+  constexpr std::string_view kPrefix = "data";
+  data::CaseRoles& roles = protocol.roles;
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "output_status", roles.output_status));
+  ASSAY_RETURN_IF_ERROR(ReadStringList(reader, table, kPrefix, "valid_status", roles.valid_status));
+  ASSAY_RETURN_IF_ERROR(
+      ReadStringList(reader, table, kPrefix, "rejected_status", roles.rejected_status));
+  for (const std::string& value : roles.rejected_status) {
+    if (std::find(roles.valid_status.begin(), roles.valid_status.end(), value) !=
+        roles.valid_status.end()) {
+      return reader.ErrorAt(table, kPrefix, "rejected_status",
+                            fmt::format("'{}' is also a valid status", value));
+    }
+  }
+  if (!roles.output_status) {
+    for (const char* key : {"valid_status", "rejected_status"}) {
+      if (table.get(key) != nullptr) {
+        return reader.ErrorAt(table, kPrefix, key, "needs data.output_status (the column)");
+      }
+    }
+  }
+  std::string handling = "count_against_model";
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadChoice(table, kPrefix, "indeterminate", kIndeterminate, handling));
+  protocol.scope_out_rejected = handling == "scope_out_rejected";
+  ASSAY_RETURN_IF_ERROR(reader.ReadBounded(table, kPrefix, "maximum_rejection_rate", 0.0, false,
+                                           1.0, false, protocol.maximum_rejection_rate));
+  if (protocol.scope_out_rejected) {
+    if (!roles.output_status) {
+      return reader.ErrorAt(table, kPrefix, "indeterminate",
+                            "scoping rejected inputs out needs data.output_status (the column "
+                            "that says which inputs the model rejected)");
+    }
+    if (!protocol.maximum_rejection_rate) {
+      return reader.ErrorAt(table, kPrefix, "indeterminate",
+                            "scoping rejected inputs out makes the rejection rate its own claim: "
+                            "set data.maximum_rejection_rate");
+    }
+  } else if (protocol.maximum_rejection_rate) {
+    return reader.ErrorAt(table, kPrefix, "maximum_rejection_rate",
+                          "applies only with indeterminate = \"scope_out_rejected\"");
+  }
+  roles.keep_indeterminate = true;
+  return Status::Ok();
+}
+
 Status ReadData(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
   auto data = reader.ReadTable(root, "", "data");
   if (!data.ok()) return data.status();
@@ -336,7 +407,9 @@ Status ReadData(const ProtocolReader& reader, const toml::table& root, Protocol&
   ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
       table, kPrefix,
       {"cases", "truth", "positive", "score", "id", "cluster", "direction", "exclude_missing_truth",
-       "exclude_missing_score", "minimum_positives", "minimum_negatives"}));
+       "exclude_missing_score", "minimum_positives", "minimum_negatives", "allow_naive_interval",
+       "output_status", "valid_status", "rejected_status", "indeterminate",
+       "maximum_rejection_rate"}));
   std::string cases;
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "cases", cases));
   protocol.cases = ResolveCases(reader.path(), cases);
@@ -358,12 +431,16 @@ Status ReadData(const ProtocolReader& reader, const toml::table& root, Protocol&
       reader.ReadSize(table, kPrefix, "minimum_positives", 1, protocol.minimum_positives));
   ASSAY_RETURN_IF_ERROR(
       reader.ReadSize(table, kPrefix, "minimum_negatives", 1, protocol.minimum_negatives));
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBool(table, kPrefix, "allow_naive_interval", protocol.allow_naive_interval));
+  ASSAY_RETURN_IF_ERROR(ReadIndeterminate(reader, table, protocol));
 
   // Two roles on one column would make the analysis meaningless.
   std::vector<std::pair<std::string_view, const std::string*>> columns = {{"truth", &roles.truth},
                                                                           {"score", &roles.score}};
   if (roles.id) columns.emplace_back("id", &*roles.id);
   if (roles.cluster) columns.emplace_back("cluster", &*roles.cluster);
+  if (roles.output_status) columns.emplace_back("output_status", &*roles.output_status);
   for (std::size_t i = 0; i < columns.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       if (*columns[i].second == *columns[j].second) {
@@ -382,7 +459,10 @@ Status ReadModel(const ProtocolReader& reader, const toml::table& root, Protocol
   if (*model == nullptr) return reader.Missing(root, "", "model");
   const toml::table& table = **model;
   constexpr std::string_view kPrefix = "model";
-  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(table, kPrefix, {"name", "version", "sha256"}));
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(table, kPrefix, {"name", "version", "sha256", "file"}));
+  std::optional<std::string> file;
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "file", file));
+  if (file) protocol.model_file = ResolveCases(reader.path(), *file);
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "name", protocol.model_name));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "version", protocol.model_version));
   ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "sha256", protocol.model_sha256));
@@ -568,6 +648,21 @@ Status ReadEndpoints(const ProtocolReader& reader, const toml::table& root, Prot
                    [](const EndpointSpec& endpoint) { return endpoint.primary; })) {
     return reader.Error((*endpoints)->source(), "endpoints",
                         "no primary endpoint: set primary = true on at least one endpoint");
+  }
+  if (protocol.combine == "holm") {
+    const EndpointSpec* first = nullptr;
+    for (const EndpointSpec& endpoint : protocol.endpoints) {
+      if (!endpoint.primary) continue;
+      if (first == nullptr) {
+        first = &endpoint;
+      } else if (endpoint.level != first->level) {
+        return reader.ErrorAt(*(*endpoints)->get_as<toml::table>(endpoint.id),
+                              Dotted("endpoints", endpoint.id), "level",
+                              fmt::format("combine = \"holm\" controls one family-wise level: "
+                                          "every primary endpoint needs level {:g}, as '{}' has",
+                                          first->level, first->id));
+      }
+    }
   }
   return Status::Ok();
 }

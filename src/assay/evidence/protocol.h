@@ -79,12 +79,20 @@ struct Protocol {
                           // groups(empty), direction, exclude flags
   std::string model_name, model_version;
   std::optional<std::string> model_sha256;  // 64 lower-case hex chars when given
+  std::optional<std::string> model_file;    // the model artefact whose hash is checked; resolved
+                                            // relative to the protocol file's folder
   std::vector<EndpointSpec> endpoints;      // in the order they appear in the file
   std::string combine = "all";              // all | holm  (how primary endpoints combine)
   SubgroupPlan subgroups;
   std::uint64_t seed = 20240101;
   std::size_t bootstrap = 2000;
   std::size_t minimum_positives = 10, minimum_negatives = 10;
+  bool allow_naive_interval = false;  // clustered data: allow intervals that ignore the clusters
+  // Indeterminate outputs (roles.output_status, valid_status, rejected_status; a missing score):
+  // counted against the model unless rejected inputs are scoped out, which makes the rejection
+  // rate its own claim with this ceiling.
+  bool scope_out_rejected = false;
+  std::optional<double> maximum_rejection_rate;
 };
 
 // Reads and validates a protocol. Errors (StatusCode::kInvalidInput) name the file, the

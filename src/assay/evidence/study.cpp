@@ -3,11 +3,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/math/distributions/normal.hpp>
 #include <charconv>
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <map>
 #include <set>
 
+#include "assay/core/sha256.h"
+#include "assay/stats/interval.h"
+#include "assay/stats/proportion.h"
 #include "assay/stats/sample_size.h"
 
 namespace assay::evidence {
@@ -191,12 +197,139 @@ std::string Describe(const EndpointSpec& spec) {
 
 namespace {
 
+// Intervals of a family of claims at a given two-sided level; nullopt where a
+// member has none.
+using IntervalsAt = std::function<Result<std::vector<std::optional<stats::Interval>>>(double)>;
+using JudgeMember = std::function<Verdict(std::size_t, const stats::Interval&)>;
+
+struct FamilyOutcome {
+  std::vector<Verdict> verdicts;
+  std::vector<std::optional<stats::Interval>> intervals;  // the interval each verdict rests on
+};
+
+// Judges a family of claims with family-wise (Holm, Bonferroni) or false
+// coverage-rate (Benjamini–Hochberg, via Benjamini–Yekutieli selected
+// intervals) control, by recomputing the intervals at adjusted levels. Holm
+// step-down: at each step the remaining claims are judged at level
+// 1 - (1 - level) / remaining; those cleared are supported and the rest go on
+// to the next step, until a step clears none.
+Result<FamilyOutcome> JudgeFamily(stats::Multiplicity method, double level, std::size_t size,
+                                  const IntervalsAt& intervals_at, const JudgeMember& judge) {
+  FamilyOutcome outcome{std::vector<Verdict>(size, Verdict::kNotEvaluable),
+                        std::vector<std::optional<stats::Interval>>(size)};
+  if (size == 0) return outcome;
+  const double alpha = 1.0 - level;
+  auto judge_all_at = [&](double at, const std::vector<bool>& skip) -> Result<std::size_t> {
+    auto intervals = intervals_at(at);
+    if (!intervals.ok()) return intervals.status();
+    std::size_t cleared = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+      if (skip[i]) continue;
+      outcome.intervals[i] = (*intervals)[i];
+      outcome.verdicts[i] = (*intervals)[i] ? judge(i, *(*intervals)[i]) : Verdict::kNotEvaluable;
+      if (outcome.verdicts[i] == Verdict::kSupported) ++cleared;
+    }
+    return cleared;
+  };
+  const auto n = static_cast<double>(size);
+  switch (method) {
+    case stats::Multiplicity::kNone:
+    case stats::Multiplicity::kBonferroni: {
+      const double at = method == stats::Multiplicity::kNone ? level : 1.0 - alpha / n;
+      auto cleared = judge_all_at(at, std::vector<bool>(size, false));
+      if (!cleared.ok()) return cleared.status();
+      return outcome;
+    }
+    case stats::Multiplicity::kHolm: {
+      std::vector<bool> decided(size, false);
+      std::size_t remaining = size;
+      while (remaining > 0) {
+        auto cleared = judge_all_at(1.0 - alpha / static_cast<double>(remaining), decided);
+        if (!cleared.ok()) return cleared.status();
+        if (*cleared == 0) break;
+        for (std::size_t i = 0; i < size; ++i) {
+          if (!decided[i] && outcome.verdicts[i] == Verdict::kSupported) decided[i] = true;
+        }
+        remaining -= *cleared;
+      }
+      return outcome;
+    }
+    case stats::Multiplicity::kBenjaminiHochberg: {
+      // The largest R whose level 1 - R*alpha/n clears at least R claims.
+      for (std::size_t r = size; r >= 1; --r) {
+        auto cleared =
+            judge_all_at(1.0 - static_cast<double>(r) * alpha / n, std::vector<bool>(size, false));
+        if (!cleared.ok()) return cleared.status();
+        if (*cleared >= r) return outcome;
+      }
+      auto cleared = judge_all_at(1.0 - alpha / n, std::vector<bool>(size, false));
+      if (!cleared.ok()) return cleared.status();
+      return outcome;
+    }
+  }
+  return outcome;
+}
+
+// A ceiling claim (rejection rate at most `ceiling`) judged as the floor claim
+// on its complement.
+Verdict JudgeAgainstCeiling(const stats::Interval& interval, double ceiling) {
+  stats::Interval complement = interval;
+  complement.lower = 1.0 - interval.upper;
+  complement.upper = 1.0 - interval.lower;
+  return JudgeAgainstGoal(complement, 1.0 - ceiling);
+}
+
+// Extra cases for a paired difference whose interval straddles the margin:
+// the interval's half-width shrinks as 1/sqrt(n), so the precision-based total
+// is n (h / distance)^2 and the planning total n ((z_a + z_b) se / distance)^2
+// (normal approximation on the observed standard error of the difference).
+std::optional<CasesNeeded> CasesNeededForDifference(const EndpointSpec& spec,
+                                                    const analysis::Comparison& comparison,
+                                                    std::uint64_t positives,
+                                                    std::uint64_t negatives) {
+  const double bound = spec.hypothesis == Hypothesis::kSuperiority ? spec.margin.value_or(0.0)
+                                                                   : -spec.margin.value_or(0.0);
+  const double distance = comparison.estimate - bound;
+  CasesNeeded needed;
+  needed.power = kPlanningPower;
+  needed.unit = spec.metric == "sensitivity"   ? "positives"
+                : spec.metric == "specificity" ? "negatives"
+                                               : "positives+negatives";
+  if (!(distance > 0.0)) return needed;  // the estimate itself is on the bad side
+  const double half_width = 0.5 * (comparison.ci.upper - comparison.ci.lower);
+  const double z = stats::NormalQuantileTwoSided(comparison.ci.level);
+  const double se = half_width / z;
+  const boost::math::normal normal;
+  const double z_power = boost::math::quantile(normal, kPlanningPower);
+  const double precision_factor = std::pow(half_width / distance, 2.0);
+  const double power_factor = std::pow((z + z_power) * se / distance, 2.0);
+  auto scaled = [](std::uint64_t n, double factor) {
+    return static_cast<std::uint64_t>(std::ceil(static_cast<double>(n) * factor));
+  };
+  auto more = [&](std::uint64_t n) {
+    return scaled(n, precision_factor) - std::min(scaled(n, precision_factor), n);
+  };
+  if (spec.metric != "specificity") {
+    needed.precision_positives = more(positives);
+    needed.power_positives = scaled(positives, power_factor);
+  }
+  if (spec.metric != "sensitivity") {
+    needed.precision_negatives = more(negatives);
+    needed.power_negatives = scaled(negatives, power_factor);
+  }
+  return needed;
+}
+
 class StudyRunner {
  public:
-  explicit StudyRunner(const Protocol& protocol) : protocol_(protocol) {}
+  StudyRunner(const Protocol& protocol, const StudyContext& context)
+      : protocol_(protocol), context_(context) {}
 
   Result<StudyResult> Run() {
+    result_.context = context_;
     ASSAY_RETURN_IF_ERROR(LoadCases());
+    ASSAY_RETURN_IF_ERROR(HashModel());
+    PrepareAnalysisSets();
     auto options = OptionsFor(protocol_, nullptr);
     if (!options.ok()) return options.status();
     auto evaluation = analysis::Evaluate(result_.table, *options);
@@ -207,6 +340,8 @@ class StudyRunner {
     for (const auto& spec : protocol_.endpoints) {
       ASSAY_RETURN_IF_ERROR(JudgeEndpoint(spec));
     }
+    JudgeRejectionRate();
+    if (protocol_.combine == "holm") ASSAY_RETURN_IF_ERROR(ApplyHolmToPrimary());
     Combine();
     return std::move(result_);
   }
@@ -226,8 +361,91 @@ class StudyRunner {
     }
     auto table = data::LoadCaseTable(protocol_.cases, roles);
     if (!table.ok()) return table.status();
-    result_.table = std::move(table).value();
-    return BinNumericGroups(result_.table, protocol_.subgroups);
+    loaded_ = std::move(table).value();
+    ASSAY_RETURN_IF_ERROR(BinNumericGroups(loaded_, protocol_.subgroups));
+    if (loaded_.cluster && protocol_.allow_naive_interval) loaded_.cluster.reset();
+    return Status::Ok();
+  }
+
+  Status HashModel() {
+    if (!protocol_.model_file) return Status::Ok();
+    auto digest = Sha256File(*protocol_.model_file);
+    if (!digest.ok()) return digest.status();
+    result_.model_sha256 = *digest;
+    return Status::Ok();
+  }
+
+  // Oriented extremes below and above every valid score and threshold, so an
+  // imputed score is wrong (or right) at every operating point.
+  std::pair<double, double> Extremes() const {
+    const double sign = loaded_.direction == data::ScoreDirection::kLowerIsPositive ? -1.0 : 1.0;
+    double low = std::numeric_limits<double>::infinity(), high = -low;
+    for (double score : loaded_.score) {
+      if (std::isnan(score)) continue;
+      low = std::min(low, sign * score);
+      high = std::max(high, sign * score);
+    }
+    for (const auto& spec : protocol_.endpoints) {
+      if (!spec.threshold) continue;
+      low = std::min(low, sign * *spec.threshold);
+      high = std::max(high, sign * *spec.threshold);
+    }
+    if (!std::isfinite(low)) low = high = 0.0;
+    return {sign * (low - 1.0), sign * (high + 1.0)};
+  }
+
+  // A copy of the loaded cases with each indeterminate output scored wrong
+  // (`against`) or right, and rejected inputs left out when `drop_rejected`.
+  data::CaseTable Imputed(bool against, bool drop_rejected) const {
+    const auto [low, high] = Extremes();
+    data::CaseTable table = loaded_;
+    std::vector<std::uint8_t> keep(table.size(), 1);
+    for (const auto& item : table.indeterminate) {
+      if (drop_rejected && item.problem == data::OutputProblem::kRejectedInput) {
+        keep[item.index] = 0;
+        continue;
+      }
+      const bool positive = table.truth[item.index] == 1;
+      table.score[item.index] = (positive == against) ? low : high;
+    }
+    if (std::all_of(keep.begin(), keep.end(), [](std::uint8_t k) { return k != 0; })) {
+      return table;
+    }
+    return data::SelectRows(table, keep);
+  }
+
+  void PrepareAnalysisSets() {
+    auto& summary = result_.indeterminate;
+    summary.handling = protocol_.scope_out_rejected ? "scope_out_rejected" : "count_against_model";
+    for (const auto& item : loaded_.indeterminate) {
+      switch (item.problem) {
+        case data::OutputProblem::kNoOutput:
+          ++summary.no_output;
+          break;
+        case data::OutputProblem::kTechnicalFailure:
+          ++summary.technical_failure;
+          break;
+        case data::OutputProblem::kRejectedInput:
+          ++summary.rejected_input;
+          break;
+      }
+    }
+    result_.table = Imputed(/*against=*/true, protocol_.scope_out_rejected);
+    if (protocol_.scope_out_rejected) {
+      summary.scoped_out = summary.rejected_input;
+      auto& flow = result_.table.flow;
+      for (const auto& item : loaded_.indeterminate) {
+        if (item.problem != data::OutputProblem::kRejectedInput) continue;
+        flow.exclusions.push_back({"rejected_input_scoped_out", item.line,
+                                   loaded_.id.empty() ? std::string() : loaded_.id[item.index]});
+      }
+      flow.analysed -= summary.scoped_out;
+    }
+    summary.counted_against_model = loaded_.indeterminate.size() - summary.scoped_out;
+    if (!loaded_.indeterminate.empty()) {
+      bounding_tables_.emplace_back("all_against_model", Imputed(true, false));
+      bounding_tables_.emplace_back("all_for_model", Imputed(false, false));
+    }
   }
 
   void CheckGates() {
@@ -244,11 +462,53 @@ class StudyRunner {
     gates.push_back({"enough_negatives", evaluation.n_negative >= protocol_.minimum_negatives,
                      fmt::format("{} negatives, at least {} required", evaluation.n_negative,
                                  protocol_.minimum_negatives)});
-    // Pre-registration needs the registry (`assay lock`), which is not built yet:
-    // every claim is therefore exploratory, and says so.
-    gates.push_back({"protocol_locked", false,
-                     "the protocol was not locked before the run (no registry yet), so every "
-                     "claim is exploratory"});
+    gates.push_back(ModelGate());
+    gates.push_back(ClusterGate());
+    if (context_.locked_at) {
+      gates.push_back({"protocol_locked", true,
+                       fmt::format("the protocol's exact bytes (sha256 {}) were locked at {}",
+                                   context_.protocol_sha256, *context_.locked_at)});
+    } else {
+      gates.push_back({"protocol_locked", false,
+                       "the protocol was not locked before the run (assay lock), so every "
+                       "claim is exploratory"});
+    }
+  }
+
+  Gate ModelGate() const {
+    if (!protocol_.model_sha256) {
+      return {"model_identity", true,
+              result_.model_sha256 ? fmt::format("no hash declared; the model file hashes to {}",
+                                                 *result_.model_sha256)
+                                   : std::string("no model hash declared; identity not checked")};
+    }
+    if (!result_.model_sha256) {
+      return {"model_identity", false,
+              "the protocol declares the model's hash but names no model file to check it "
+              "against (model.file)"};
+    }
+    const bool same = *result_.model_sha256 == *protocol_.model_sha256;
+    return {"model_identity", same,
+            same ? fmt::format("model file matches the declared sha256 {}", *protocol_.model_sha256)
+                 : fmt::format("model file hashes to {}, but the protocol declares {}",
+                               *result_.model_sha256, *protocol_.model_sha256)};
+  }
+
+  Gate ClusterGate() const {
+    if (!protocol_.roles.cluster) {
+      return {"cluster_aware_interval", true,
+              "no cluster column declared: every case is an independent unit"};
+    }
+    if (protocol_.allow_naive_interval) {
+      return {"cluster_aware_interval", true,
+              fmt::format("clustered by '{}', but the protocol allows intervals that ignore the "
+                          "clusters (allow_naive_interval); they are too narrow",
+                          *protocol_.roles.cluster)};
+    }
+    return {"cluster_aware_interval", true,
+            fmt::format("clustered by '{}': cluster-aware intervals (Rao-Scott design effect for "
+                        "proportions, Obuchowski or cluster bootstrap for the AUC)",
+                        *protocol_.roles.cluster)};
   }
 
   bool StatisticalGatesPass() const {
@@ -257,10 +517,12 @@ class StudyRunner {
     });
   }
 
+  bool Exploratory() const { return !context_.locked_at.has_value(); }
+
   Status JudgeEndpoint(const EndpointSpec& spec) {
     EndpointResult endpoint;
     endpoint.spec = spec;
-    endpoint.exploratory = true;  // see the protocol_locked gate
+    endpoint.exploratory = Exploratory();
     if (!StatisticalGatesPass()) {
       endpoint.reason = "a gate failed before any statistics (see gates)";
       result_.endpoints.push_back(std::move(endpoint));
@@ -273,10 +535,13 @@ class StudyRunner {
 
     if (spec.hypothesis == Hypothesis::kGoal) {
       JudgeGoal(spec, *evaluation, *options, endpoint);
+      ASSAY_RETURN_IF_ERROR(AddBounding(spec, *options, endpoint));
     } else {
       JudgeComparison(spec, *evaluation, endpoint);
     }
-    if (spec.primary && spec.hypothesis == Hypothesis::kGoal) AddSubgroups(spec, *evaluation);
+    if (spec.primary && spec.hypothesis == Hypothesis::kGoal) {
+      ASSAY_RETURN_IF_ERROR(AddSubgroups(spec, *evaluation, *options));
+    }
     result_.endpoints.push_back(std::move(endpoint));
     return Status::Ok();
   }
@@ -300,13 +565,23 @@ class StudyRunner {
     }
   }
 
+  Status AddBounding(const EndpointSpec& spec, const analysis::EvaluationOptions& options,
+                     EndpointResult& endpoint) const {
+    for (const auto& [name, table] : bounding_tables_) {
+      auto evaluation = analysis::Evaluate(table, options);
+      if (!evaluation.ok()) return evaluation.status();
+      BoundingAnalysis bounding{name, OverallFinding(*evaluation, spec.metric), std::nullopt};
+      if (bounding.finding && bounding.finding->ci) {
+        bounding.verdict = JudgeAgainstGoal(*bounding.finding->ci, *spec.goal);
+      }
+      endpoint.bounding.push_back(std::move(bounding));
+    }
+    return Status::Ok();
+  }
+
   void JudgeComparison(const EndpointSpec& spec, const analysis::Evaluation& evaluation,
                        EndpointResult& endpoint) {
-    const char* test = spec.metric == "auc" ? "delong_paired" : "mcnemar";
-    for (const auto& comparison : evaluation.comparisons) {
-      if (comparison.test == test && comparison.metric == spec.metric)
-        endpoint.comparison = comparison;
-    }
+    endpoint.comparison = FindComparison(spec, evaluation);
     if (!endpoint.comparison) {
       endpoint.reason =
           "no paired comparison for this metric (it needs a threshold for "
@@ -321,13 +596,134 @@ class StudyRunner {
         Describe(spec), spec.comparator.value_or(""), endpoint.comparison->estimate,
         100.0 * endpoint.comparison->ci.level, endpoint.comparison->ci.lower,
         endpoint.comparison->ci.upper, superiority ? "a superiority" : "a non-inferiority", margin);
+    if (endpoint.verdict == Verdict::kInconclusive) {
+      endpoint.cases_needed = CasesNeededForDifference(
+          spec, *endpoint.comparison, evaluation.n_positive, evaluation.n_negative);
+    }
   }
 
-  void AddSubgroups(const EndpointSpec& spec, const analysis::Evaluation& evaluation) {
+  static std::optional<analysis::Comparison> FindComparison(
+      const EndpointSpec& spec, const analysis::Evaluation& evaluation) {
+    const char* test = spec.metric == "auc" ? "delong_paired" : "mcnemar";
+    std::optional<analysis::Comparison> found;
+    for (const auto& comparison : evaluation.comparisons) {
+      if (comparison.test == test && comparison.metric == spec.metric) found = comparison;
+    }
+    return found;
+  }
+
+  // The rejection rate is its own claim when rejected inputs are scoped out:
+  // supported when the whole interval lies below the protocol's ceiling.
+  void JudgeRejectionRate() {
+    if (!protocol_.scope_out_rejected || !protocol_.maximum_rejection_rate) return;
+    EndpointResult endpoint;
+    endpoint.spec.id = "rejection_rate";
+    endpoint.spec.metric = "rejection_rate";
+    endpoint.spec.goal = *protocol_.maximum_rejection_rate;
+    endpoint.spec.primary = true;
+    endpoint.exploratory = Exploratory();
+    const std::uint64_t rejected = result_.indeterminate.rejected_input;
+    const std::uint64_t trials = loaded_.size();
+    const auto method = stats::ProportionMethod::kWilson;
+    analysis::Finding finding;
+    finding.metric = "rejection_rate";
+    finding.estimate = static_cast<double>(rejected) / static_cast<double>(trials);
+    finding.ci = stats::ProportionInterval(rejected, trials, endpoint.spec.level, method);
+    finding.n = trials;
+    finding.n_positive = loaded_.positives();
+    finding.n_negative = trials - finding.n_positive;
+    endpoint.verdict = JudgeAgainstCeiling(*finding.ci, *endpoint.spec.goal);
+    endpoint.reason = fmt::format(
+        "the model rejected {} of {} inputs: {:.3f} ({:g}% CI {:.3f} to {:.3f}, wilson) against "
+        "a ceiling of {:g}",
+        rejected, trials, finding.estimate, 100.0 * finding.ci->level, finding.ci->lower,
+        finding.ci->upper, *endpoint.spec.goal);
+    endpoint.finding = std::move(finding);
+    result_.endpoints.push_back(std::move(endpoint));
+  }
+
+  // The endpoint's interval at another level, on the primary analysis set.
+  Result<std::optional<stats::Interval>> EndpointIntervalAt(const EndpointSpec& spec,
+                                                            double level) const {
+    auto options = OptionsFor(protocol_, &spec);
+    if (!options.ok()) return options.status();
+    options->level = level;
+    auto evaluation = analysis::Evaluate(result_.table, *options);
+    if (!evaluation.ok()) return evaluation.status();
+    if (spec.hypothesis == Hypothesis::kGoal) {
+      const auto finding = OverallFinding(*evaluation, spec.metric);
+      if (!finding || !finding->ci) return std::optional<stats::Interval>();
+      return std::optional<stats::Interval>(*finding->ci);
+    }
+    const auto comparison = FindComparison(spec, *evaluation);
+    if (!comparison) return std::optional<stats::Interval>();
+    return std::optional<stats::Interval>(comparison->ci);
+  }
+
+  static Verdict JudgeSpec(const EndpointSpec& spec, const stats::Interval& interval) {
+    if (spec.metric == "rejection_rate") return JudgeAgainstCeiling(interval, *spec.goal);
+    if (spec.hypothesis == Hypothesis::kGoal) return JudgeAgainstGoal(interval, *spec.goal);
+    return JudgeDifference(interval, spec.margin.value_or(0.0),
+                           spec.hypothesis == Hypothesis::kSuperiority);
+  }
+
+  // combine = "holm": the primary claims as one family at the protocol's level.
+  Status ApplyHolmToPrimary() {
+    std::vector<EndpointResult*> family;
+    for (auto& endpoint : result_.endpoints) {
+      if (endpoint.spec.primary) family.push_back(&endpoint);
+    }
+    if (family.empty()) return Status::Ok();
+    const double level = family.front()->spec.level;
+    auto intervals_at = [&](double at) -> Result<std::vector<std::optional<stats::Interval>>> {
+      std::vector<std::optional<stats::Interval>> intervals;
+      for (const EndpointResult* endpoint : family) {
+        if (endpoint->verdict == Verdict::kNotEvaluable) {
+          intervals.emplace_back();
+        } else if (endpoint->spec.metric == "rejection_rate") {
+          const auto& finding = *endpoint->finding;
+          const auto rejected = static_cast<std::uint64_t>(
+              std::llround(finding.estimate * static_cast<double>(finding.n)));
+          intervals.emplace_back(
+              stats::ProportionInterval(rejected, finding.n, at, stats::ProportionMethod::kWilson));
+        } else {
+          auto interval = EndpointIntervalAt(endpoint->spec, at);
+          if (!interval.ok()) return interval.status();
+          intervals.push_back(*interval);
+        }
+      }
+      return intervals;
+    };
+    auto outcome = JudgeFamily(stats::Multiplicity::kHolm, level, family.size(), intervals_at,
+                               [&](std::size_t i, const stats::Interval& interval) {
+                                 return JudgeSpec(family[i]->spec, interval);
+                               });
+    if (!outcome.ok()) return outcome.status();
+    for (std::size_t i = 0; i < family.size(); ++i) {
+      EndpointResult& endpoint = *family[i];
+      if (endpoint.verdict == Verdict::kNotEvaluable || !outcome->intervals[i]) continue;
+      const Verdict nominal = endpoint.verdict;
+      endpoint.adjusted_ci = outcome->intervals[i];
+      // A claim not cleared by Holm is inconclusive unless even its nominal interval fails.
+      endpoint.verdict = outcome->verdicts[i] == Verdict::kSupported ? Verdict::kSupported
+                         : nominal == Verdict::kNotSupported         ? Verdict::kNotSupported
+                                                                     : Verdict::kInconclusive;
+      endpoint.reason +=
+          fmt::format("; Holm across {} primary endpoints: {:g}% interval {:.3f} to {:.3f}",
+                      family.size(), 100.0 * endpoint.adjusted_ci->level,
+                      endpoint.adjusted_ci->lower, endpoint.adjusted_ci->upper);
+    }
+    return Status::Ok();
+  }
+
+  Status AddSubgroups(const EndpointSpec& spec, const analysis::Evaluation& evaluation,
+                      const analysis::EvaluationOptions& options) {
     const auto overall = OverallFinding(evaluation, spec.metric);
+    std::vector<std::size_t> judged;  // indices into result_.subgroups with a subgroup goal
     for (const auto& finding : evaluation.findings) {
       if (finding.metric != spec.metric || !finding.subgroup || finding.prevalence) continue;
-      SubgroupResult subgroup{spec.id, *finding.subgroup, finding, "consistent", std::nullopt, ""};
+      SubgroupResult subgroup{spec.id, *finding.subgroup, finding, "consistent", std::nullopt,
+                              "",      std::nullopt};
       if (finding.n < protocol_.subgroups.minimum_cases || !finding.ci) {
         subgroup.status = "insufficient_data";
         subgroup.reason = fmt::format("{} cases, at least {} required", finding.n,
@@ -339,13 +735,48 @@ class StudyRunner {
             "below the overall estimate, and the heterogeneity test is significant "
             "after multiplicity correction";
       }
-      // Subgroup goals are judged on unadjusted intervals; a multiplicity-adjusted
-      // interval for them is not built yet.
       if (protocol_.subgroups.goal && finding.ci && subgroup.status != "insufficient_data") {
-        subgroup.verdict = JudgeAgainstGoal(*finding.ci, *protocol_.subgroups.goal);
+        judged.push_back(result_.subgroups.size());
       }
       result_.subgroups.push_back(std::move(subgroup));
     }
+    if (judged.empty()) return Status::Ok();
+
+    // Subgroup goals as one family per endpoint, under the plan's multiplicity method.
+    const double goal = *protocol_.subgroups.goal;
+    auto intervals_at = [&](double at) -> Result<std::vector<std::optional<stats::Interval>>> {
+      analysis::EvaluationOptions adjusted = options;
+      adjusted.level = at;
+      auto evaluation_at = analysis::Evaluate(result_.table, adjusted);
+      if (!evaluation_at.ok()) return evaluation_at.status();
+      std::vector<std::optional<stats::Interval>> intervals;
+      for (std::size_t index : judged) {
+        const auto& wanted = result_.subgroups[index].subgroup;
+        std::optional<stats::Interval> interval;
+        for (const auto& finding : evaluation_at->findings) {
+          if (finding.metric == spec.metric && finding.subgroup && !finding.prevalence &&
+              finding.subgroup->column == wanted.column &&
+              finding.subgroup->value == wanted.value) {
+            interval = finding.ci;
+          }
+        }
+        intervals.push_back(interval);
+      }
+      return intervals;
+    };
+    const auto method = stats::ParseMultiplicity(protocol_.subgroups.multiplicity)
+                            .value_or(stats::Multiplicity::kHolm);
+    auto outcome = JudgeFamily(method, spec.level, judged.size(), intervals_at,
+                               [goal](std::size_t, const stats::Interval& interval) {
+                                 return JudgeAgainstGoal(interval, goal);
+                               });
+    if (!outcome.ok()) return outcome.status();
+    for (std::size_t k = 0; k < judged.size(); ++k) {
+      SubgroupResult& subgroup = result_.subgroups[judged[k]];
+      subgroup.verdict = outcome->verdicts[k];
+      subgroup.adjusted_ci = outcome->intervals[k];
+    }
+    return Status::Ok();
   }
 
   static bool HeterogeneitySignal(const analysis::Evaluation& evaluation,
@@ -376,24 +807,40 @@ class StudyRunner {
       reasons.push_back(
           fmt::format("Subgroup {}={} raises a concern for '{}': {}.", subgroup.subgroup.column,
                       subgroup.subgroup.value, subgroup.endpoint,
-                      below_goal ? "its interval lies below the subgroup goal" : subgroup.reason));
+                      below_goal ? "its interval lies below the subgroup goal after multiplicity "
+                                   "correction"
+                                 : subgroup.reason));
+    }
+    const auto& indeterminate = result_.indeterminate;
+    if (indeterminate.counted_against_model > 0) {
+      reasons.push_back(fmt::format(
+          "{} indeterminate model outputs ({} without output, {} technical failures, {} rejected "
+          "inputs) are counted against the model; the bounding analyses show the range.",
+          indeterminate.counted_against_model, indeterminate.no_output,
+          indeterminate.technical_failure,
+          indeterminate.rejected_input - indeterminate.scoped_out));
     }
     result_.overall = CombinePrimary(primary, concern);
     // Exploratory claims never make the evidence sufficient.
-    if (result_.overall == OverallVerdict::kSufficient) {
+    if (result_.overall == OverallVerdict::kSufficient && Exploratory()) {
       result_.overall = OverallVerdict::kInsufficient;
       reasons.push_back(
           "The claims would be supported, but the protocol was not locked before "
-          "the run, so they are exploratory.");
+          "the run, so they are exploratory; lock it (assay lock) before a confirmatory run.");
     }
   }
 
   const Protocol& protocol_;
+  const StudyContext& context_;
+  data::CaseTable loaded_;  // as read; indeterminate scores NaN
+  std::vector<std::pair<std::string, data::CaseTable>> bounding_tables_;
   StudyResult result_;
 };
 
 }  // namespace
 
-Result<StudyResult> RunStudy(const Protocol& protocol) { return StudyRunner(protocol).Run(); }
+Result<StudyResult> RunStudy(const Protocol& protocol, const StudyContext& context) {
+  return StudyRunner(protocol, context).Run();
+}
 
 }  // namespace assay::evidence

@@ -30,14 +30,26 @@ struct CasesNeeded {
   double power = 0.8;
 };
 
+// The endpoint's estimate when every indeterminate output is counted one way:
+// "all_against_model" (each such positive a false negative, each negative a
+// false positive) or "all_for_model" (each counted as correct).
+struct BoundingAnalysis {
+  std::string name;
+  std::optional<analysis::Finding> finding;
+  std::optional<Verdict> verdict;
+};
+
 struct EndpointResult {
-  EndpointSpec spec;
+  EndpointSpec spec;  // metric "rejection_rate" (goal = the ceiling) for the rejection claim
   Verdict verdict = Verdict::kNotEvaluable;
   std::string reason;                              // plain words: why this verdict
   std::optional<analysis::Finding> finding;        // goal endpoints
   std::optional<analysis::Comparison> comparison;  // non-inferiority / superiority
   bool exploratory = false;
   std::optional<CasesNeeded> cases_needed;
+  std::vector<BoundingAnalysis> bounding;  // when some outputs were indeterminate
+  // combine = "holm": the interval at the level of the Holm step that decided the endpoint.
+  std::optional<stats::Interval> adjusted_ci;
 };
 
 struct SubgroupResult {
@@ -47,6 +59,22 @@ struct SubgroupResult {
   std::string status;              // "consistent", "signal", "insufficient_data"
   std::optional<Verdict> verdict;  // against the subgroup goal, when one is set
   std::string reason;
+  // The multiplicity-adjusted interval the subgroup goal was judged on.
+  std::optional<stats::Interval> adjusted_ci;
+};
+
+// Model outputs that were indeterminate, and how the primary analysis counted them.
+struct IndeterminateSummary {
+  std::uint64_t no_output = 0, technical_failure = 0, rejected_input = 0;
+  std::uint64_t counted_against_model = 0;  // in the primary analysis
+  std::uint64_t scoped_out = 0;             // rejected inputs left out of the primary analysis
+  std::string handling;                     // "count_against_model" or "scope_out_rejected"
+};
+
+// What the caller knows about the run that the protocol file does not say.
+struct StudyContext {
+  std::string protocol_sha256;           // of the protocol file's bytes
+  std::optional<std::string> locked_at;  // when those exact bytes were locked, if before the run
 };
 
 // A check made before any statistics, and whether it passed.
@@ -57,18 +85,22 @@ struct Gate {
 };
 
 struct StudyResult {
-  data::CaseTable table;
+  data::CaseTable table;            // the primary analysis set; indeterminate scores imputed
   analysis::Evaluation evaluation;  // all endpoints' operating points, default methods
   std::vector<Gate> gates;
   std::vector<EndpointResult> endpoints;
   std::vector<SubgroupResult> subgroups;
   OverallVerdict overall = OverallVerdict::kInsufficient;
   std::vector<std::string> reasons;  // plain-language reasons for the overall verdict
+  IndeterminateSummary indeterminate;
+  std::optional<std::string> model_sha256;  // of protocol.model_file, when one is named
+  StudyContext context;
 };
 
 // Loads the protocol's cases and judges every endpoint. Errors: the cases
 // cannot be loaded (bad input, exit 2), endpoints naming different comparator
-// columns, a binned subgroup column holding a non-number.
-Result<StudyResult> RunStudy(const Protocol& protocol);
+// columns, a binned subgroup column holding a non-number, a model file that
+// cannot be read. Without a lock in `context` every claim is exploratory.
+Result<StudyResult> RunStudy(const Protocol& protocol, const StudyContext& context = {});
 
 }  // namespace assay::evidence

@@ -23,6 +23,14 @@ const char* HypothesisName(Hypothesis hypothesis) {
   return "goal";
 }
 
+json IntervalJson(const std::optional<stats::Interval>& interval) {
+  if (!interval) return nullptr;
+  return {{"lower", interval->lower},
+          {"upper", interval->upper},
+          {"level", interval->level},
+          {"method", interval->method}};
+}
+
 json EndpointJson(const EndpointResult& endpoint) {
   const auto& spec = endpoint.spec;
   json out = {
@@ -39,6 +47,17 @@ json EndpointJson(const EndpointResult& endpoint) {
   if (spec.margin) out["margin"] = *spec.margin;
   if (spec.comparator) out["comparator"] = *spec.comparator;
   if (spec.threshold) out["threshold"] = *spec.threshold;
+  if (spec.metric == "rejection_rate") out["goal_is_ceiling"] = true;
+  if (endpoint.adjusted_ci) out["holm_adjusted_ci"] = IntervalJson(endpoint.adjusted_ci);
+  if (!endpoint.bounding.empty()) {
+    json bounding = json::object();
+    for (const auto& analysis : endpoint.bounding) {
+      bounding[analysis.name] = {
+          {"finding", analysis.finding ? FindingJson(*analysis.finding) : json(nullptr)},
+          {"verdict", analysis.verdict ? json(VerdictName(*analysis.verdict)) : json(nullptr)}};
+    }
+    out["bounding_analyses"] = std::move(bounding);
+  }
   if (const auto& needed = endpoint.cases_needed) {
     out["cases_needed"] = {
         {"unit", needed->unit},
@@ -86,7 +105,8 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
          {"finding", subgroup.finding ? FindingJson(*subgroup.finding) : json(nullptr)},
          {"status", subgroup.status},
          {"verdict", subgroup.verdict ? json(VerdictName(*subgroup.verdict)) : json(nullptr)},
-         {"reason", subgroup.reason}});
+         {"reason", subgroup.reason},
+         {"adjusted_ci", IntervalJson(subgroup.adjusted_ci)}});
   }
   document["protocol"] = {
       {"path", protocol.path},
@@ -96,7 +116,21 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
       {"model",
        {{"name", protocol.model_name},
         {"version", protocol.model_version},
-        {"sha256", protocol.model_sha256 ? json(*protocol.model_sha256) : json(nullptr)}}}};
+        {"sha256", protocol.model_sha256 ? json(*protocol.model_sha256) : json(nullptr)},
+        {"file_sha256", study.model_sha256 ? json(*study.model_sha256) : json(nullptr)}}},
+      {"sha256",
+       study.context.protocol_sha256.empty() ? json(nullptr) : json(study.context.protocol_sha256)},
+      {"locked_at", study.context.locked_at ? json(*study.context.locked_at) : json(nullptr)},
+      {"combine", protocol.combine},
+      {"subgroup_multiplicity", protocol.subgroups.multiplicity}};
+  const auto& indeterminate = study.indeterminate;
+  document["indeterminate_outputs"] = {
+      {"handling", indeterminate.handling},
+      {"no_output", indeterminate.no_output},
+      {"technical_failure", indeterminate.technical_failure},
+      {"rejected_input", indeterminate.rejected_input},
+      {"counted_against_model", indeterminate.counted_against_model},
+      {"scoped_out", indeterminate.scoped_out}};
   document["gates"] = std::move(gates);
   document["endpoints"] = std::move(endpoints);
   document["subgroup_results"] = std::move(subgroups);
@@ -109,6 +143,10 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
 std::string FormatStudySummary(const Protocol& protocol, const StudyResult& study) {
   std::string out = fmt::format("{}\nOverall for {}: {}\n", protocol.title, protocol.purpose,
                                 OverallVerdictName(study.overall));
+  out += study.context.locked_at
+             ? fmt::format("Protocol: byte-identical to the one locked at {}\n",
+                           *study.context.locked_at)
+             : std::string("Protocol: not locked before this run; every claim is exploratory\n");
   for (const auto& reason : study.reasons) out += "  - " + reason + "\n";
   out += "\nEndpoints:\n";
   for (const auto& endpoint : study.endpoints) {

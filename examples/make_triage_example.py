@@ -3,8 +3,12 @@
 
 775 studies of 560 patients at three sites; each study has a ground truth
 (pneumothorax yes/no), the model's probability, the cleared model's
-probability (comparator), and metadata (site, scanner vendor, sex, age).
-The model is planted to be weaker on vendor "Vendor C". Reproducible: the
+probability (comparator), metadata (site, scanner vendor, sex, age) and the
+model's output status: "ok", "failed" (inference crashed) or "rejected" (the
+model refused the input, e.g. a lateral view). The score of a failed or
+rejected study is whatever the pipeline wrote; `assay run` ignores it and
+treats the output as indeterminate, while `assay evaluate` knows nothing of
+the status column. The model is planted to be weaker on vendor "Vendor C". Reproducible: the
 seed is fixed, and the file is committed alongside this script.
 """
 import csv
@@ -45,6 +49,12 @@ for patient in range(560):
             break
     if study >= 800:
         break
+
+# A separate stream, so the columns above are unchanged by the status column.
+status_rng = random.Random(7)
+for row in rows:
+    u = status_rng.random()
+    row["inference_status"] = "failed" if u < 0.015 else "rejected" if u < 0.04 else "ok"
 
 out = sys.argv[1] if len(sys.argv) > 1 else "triage_cases.csv"
 with open(out, "w", newline="") as handle:

@@ -153,10 +153,18 @@ std::string FormatStudySummary(const Protocol& protocol, const StudyResult& stud
     out += fmt::format("  {:<28} {:<10} {:<14} {}{}\n", endpoint.spec.id,
                        endpoint.spec.primary ? "primary" : "secondary",
                        VerdictName(endpoint.verdict), endpoint.reason, CasesNeededText(endpoint));
+    if (endpoint.bounding.size() == 2 && endpoint.bounding[0].finding &&
+        endpoint.bounding[1].finding) {
+      out += fmt::format(
+          "  {:<28} {:<10} {:<14} bounds: {:.3f} with every indeterminate output "
+          "counted against the model, {:.3f} with every one counted correct\n",
+          "", "", "", endpoint.bounding[0].finding->estimate,
+          endpoint.bounding[1].finding->estimate);
+    }
   }
   out += "\nGates:\n";
   for (const auto& gate : study.gates) {
-    out += fmt::format("  {:<20} {:<6} {}\n", gate.name, gate.passed ? "passed" : "FAILED",
+    out += fmt::format("  {:<24} {:<6} {}\n", gate.name, gate.passed ? "passed" : "FAILED",
                        gate.detail);
   }
   return out;

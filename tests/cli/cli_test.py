@@ -15,6 +15,10 @@ import unittest
 
 import jsonschema
 
+# Runs are recorded in a registry of this test's own, never the user's.
+REGISTRY_FOLDER = tempfile.TemporaryDirectory()
+os.environ["ASSAY_REGISTRY"] = os.path.join(REGISTRY_FOLDER.name, "registry.sqlite")
+
 ASSAY = sys.argv[1] if len(sys.argv) > 1 else "build/src/assay"
 SOURCE = sys.argv[2] if len(sys.argv) > 2 else "."
 EXAMPLE = os.path.join(SOURCE, "examples", "triage_cases.csv")

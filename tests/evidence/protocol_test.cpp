@@ -76,6 +76,10 @@ TEST(LoadProtocol, ReadsTheTriageExample) {
   EXPECT_EQ(protocol->roles.score, "score");
   EXPECT_EQ(protocol->roles.id, "study_id");
   EXPECT_EQ(protocol->roles.cluster, "patient");
+  EXPECT_EQ(protocol->roles.output_status, "inference_status");
+  EXPECT_EQ(protocol->roles.rejected_status, (std::vector<std::string>{"rejected"}));
+  EXPECT_TRUE(protocol->roles.keep_indeterminate);
+  EXPECT_FALSE(protocol->scope_out_rejected);
   EXPECT_FALSE(protocol->roles.compare);
   EXPECT_TRUE(protocol->roles.groups.empty());
   EXPECT_EQ(protocol->combine, "all");
@@ -551,6 +555,72 @@ TEST(ProtocolErrors, BinsNotNumbers) {
 TEST(ProtocolErrors, BinsEmpty) {
   ExpectError(Append("[subgroups]\ncolumns = [\"age\"]\n[subgroups.bins]\nage = []\n"),
               "line 19, key 'subgroups.bins.age'", "at least one cut point");
+}
+
+// Indeterminate outputs, the model file and Holm: lines 4..8 are in [data],
+// so keys inserted after line 8 ("score = ...") land on line 9 onwards.
+std::string WithData(const std::string& keys) {
+  return Replace("score = \"score\"\n", "score = \"score\"\n" + keys);
+}
+
+TEST(ProtocolErrors, ScopingOutRejectedInputsNeedsTheStatusColumn) {
+  ExpectError(WithData("indeterminate = \"scope_out_rejected\"\nmaximum_rejection_rate = 0.1\n"),
+              "line 9, key 'data.indeterminate'", "needs data.output_status");
+}
+
+TEST(ProtocolErrors, ScopingOutRejectedInputsNeedsACeiling) {
+  ExpectError(WithData("output_status = \"s\"\nindeterminate = \"scope_out_rejected\"\n"),
+              "line 10, key 'data.indeterminate'", "maximum_rejection_rate");
+}
+
+TEST(ProtocolErrors, RejectionCeilingWithoutScopingOut) {
+  ExpectError(WithData("maximum_rejection_rate = 0.1\n"),
+              "line 9, key 'data.maximum_rejection_rate'", "scope_out_rejected");
+}
+
+TEST(ProtocolErrors, RejectedStatusThatIsAlsoValid) {
+  ExpectError(WithData("output_status = \"s\"\nvalid_status = [\"ok\", \"x\"]\n"
+                       "rejected_status = [\"x\"]\n"),
+              "line 11, key 'data.rejected_status'", "'x' is also a valid status");
+}
+
+TEST(ProtocolErrors, StatusValuesWithoutTheStatusColumn) {
+  ExpectError(WithData("valid_status = [\"ok\"]\n"), "line 9, key 'data.valid_status'",
+              "needs data.output_status");
+}
+
+TEST(ProtocolErrors, StatusColumnThatIsTheScoreColumn) {
+  ExpectError(WithData("output_status = \"score\"\n"), "key 'data.output_status'",
+              "already the score column");
+}
+
+TEST(ProtocolErrors, UnknownIndeterminateHandling) {
+  ExpectError(WithData("indeterminate = \"ignore\"\n"), "line 9, key 'data.indeterminate'",
+              "count_against_model");
+}
+
+TEST(ProtocolErrors, HolmNeedsOneLevelForThePrimaryEndpoints) {
+  ExpectError(Append("level = 0.95\n[endpoints.spec]\nmetric = \"specificity\"\nthreshold = 0.5\n"
+                     "goal = 0.8\nlevel = 0.9\n")
+                  .insert(0, "combine = \"holm\"\n"),
+              "line 22, key 'endpoints.spec.level'", "every primary endpoint needs level 0.95");
+}
+
+TEST(LoadProtocol, ReadsIndeterminateHandlingAndTheModelFile) {
+  std::string text = WithData(
+      "output_status = \"status\"\nvalid_status = [\"ok\", \"done\"]\n"
+      "rejected_status = [\"refused\"]\nindeterminate = \"scope_out_rejected\"\n"
+      "maximum_rejection_rate = 0.05\n");
+  text.replace(text.find("version = \"1\"\n"), 14, "version = \"1\"\nfile = \"w/m.onnx\"\n");
+  TemporaryDirectory dir;
+  auto protocol = LoadProtocol(dir.Write("protocol.toml", text));
+  ASSERT_TRUE(protocol.ok()) << protocol.status().message();
+  EXPECT_EQ(protocol->roles.output_status, "status");
+  EXPECT_EQ(protocol->roles.valid_status, (std::vector<std::string>{"ok", "done"}));
+  EXPECT_EQ(protocol->roles.rejected_status, (std::vector<std::string>{"refused"}));
+  EXPECT_TRUE(protocol->scope_out_rejected);
+  EXPECT_EQ(protocol->maximum_rejection_rate, 0.05);
+  EXPECT_EQ(protocol->model_file, dir.Path("w/m.onnx"));
 }
 
 }  // namespace

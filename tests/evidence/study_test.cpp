@@ -253,5 +253,54 @@ TEST(StudySubgroups, GoalsAreJudgedOnMultiplicityAdjustedIntervals) {
   }
 }
 
+// Paired sensitivities on 100k positives (both right 75k, only the model 10k,
+// only the comparator 10k, both wrong 5k) and 100k negatives.
+std::string Paired(int k) {
+  std::string text = "id,truth,score,old\n";
+  int next = 0;
+  auto add = [&](int count, const char* truth, const char* score, const char* old) {
+    for (int i = 0; i < count * k; ++i) {
+      text += "c" + std::to_string(next++) + "," + truth + "," + score + "," + old + "\n";
+    }
+  };
+  add(75, "yes", "0.9", "0.9");
+  add(10, "yes", "0.9", "0.1");
+  add(10, "yes", "0.1", "0.9");
+  add(5, "yes", "0.1", "0.1");
+  add(100, "no", "0.1", "0.1");
+  return text;
+}
+
+// The cases needed for an inconclusive non-inferiority claim: scaling the
+// data up to the predicted size decides it, and one step short does not.
+TEST(StudyCasesNeeded, NonInferiorityPredictionDecidesWhenTheDataGrow) {
+  const std::string protocol =
+      "title = \"T\"\nintended_use = \"U\"\npurpose = \"change_control\"\n"
+      "[data]\ncases = \"cases.csv\"\ntruth = \"truth\"\npositive = \"yes\"\nscore = \"score\"\n"
+      "id = \"id\"\n[model]\nname = \"M\"\nversion = \"2\"\n"
+      "[endpoints.sens_ni]\nmetric = \"sensitivity\"\nthreshold = 0.5\n"
+      "hypothesis = \"non_inferiority\"\ncomparator = \"old\"\nmargin = 0.05\n";
+  TemporaryDirectory dir;
+  const auto study = RunProtocol(dir, protocol, Paired(1));
+  const auto& endpoint = Endpoint(study, "sens_ni");
+  ASSERT_EQ(endpoint.verdict, Verdict::kInconclusive) << endpoint.reason;
+  ASSERT_TRUE(endpoint.cases_needed.has_value());
+  const auto& needed = *endpoint.cases_needed;
+  EXPECT_EQ(needed.unit, "positives");
+  ASSERT_TRUE(needed.precision_positives.has_value());
+  EXPECT_FALSE(needed.precision_negatives.has_value());
+  const double total = 100.0 + static_cast<double>(*needed.precision_positives);
+  const int enough = static_cast<int>(std::ceil(total / 100.0));
+  ASSERT_GE(enough, 2);
+  EXPECT_EQ(Endpoint(RunProtocol(dir, protocol, Paired(enough)), "sens_ni").verdict,
+            Verdict::kSupported);
+  if (static_cast<double>(enough - 1) * 100.0 < total) {
+    EXPECT_EQ(Endpoint(RunProtocol(dir, protocol, Paired(enough - 1)), "sens_ni").verdict,
+              Verdict::kInconclusive);
+  }
+  // The planning total is larger than the precision total (it adds z for 80% power).
+  EXPECT_GT(static_cast<double>(*needed.power_positives), total);
+}
+
 }  // namespace
 }  // namespace assay::evidence

@@ -20,6 +20,23 @@ Runner AddEvaluateCommand(CLI::App& app);
 // Adds `run` to `app`.
 Runner AddRunCommand(CLI::App& app);
 
+// Adds `lock` (pre-register a protocol's hash in the registry) to `app`.
+Runner AddLockCommand(CLI::App& app);
+
+// Adds `runs` with `runs list` and `runs show ID` (the registry's history) to `app`.
+Runner AddRunsCommand(CLI::App& app);
+
+// Adds `verify` (check a bundle against its MANIFEST, optionally by rerunning) to `app`.
+Runner AddVerifyCommand(CLI::App& app);
+
+// Help text of every verb's --registry option.
+inline constexpr const char* kRegistryHelp =
+    "Registry database (default: $ASSAY_REGISTRY, else $XDG_DATA_HOME/assay/registry.sqlite, "
+    "else ~/.local/share/assay/registry.sqlite)";
+
+// `path` made absolute and normal ("a/../b" -> "/cwd/b"); unchanged when that fails.
+std::string AbsolutePath(const std::string& path);
+
 // The current UTC time, ISO 8601, for evidence headers.
 std::string UtcNow();
 

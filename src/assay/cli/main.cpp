@@ -20,6 +20,9 @@ int Run(int argc, char** argv) {
   app.set_version_flag("--version", ASSAY_VERSION);
   const assay::cli::Runner evaluate = assay::cli::AddEvaluateCommand(app);
   const assay::cli::Runner run = assay::cli::AddRunCommand(app);
+  const assay::cli::Runner verify = assay::cli::AddVerifyCommand(app);
+  const assay::cli::Runner lock = assay::cli::AddLockCommand(app);
+  const assay::cli::Runner runs = assay::cli::AddRunsCommand(app);
 
   try {
     app.parse(argc, argv);
@@ -35,6 +38,9 @@ int Run(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
   if (app.got_subcommand("evaluate")) return evaluate(command_line);
   if (app.got_subcommand("run")) return run(command_line);
+  if (app.got_subcommand("verify")) return verify(command_line);
+  if (app.got_subcommand("lock")) return lock(command_line);
+  if (app.got_subcommand("runs")) return runs(command_line);
   return 2;
 }
 

@@ -6,11 +6,17 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "assay/cli/commands.h"
+#include "assay/core/sha256.h"
+#include "assay/evidence/bundle.h"
+#include "assay/evidence/bundle_outputs.h"
 #include "assay/evidence/protocol.h"
 #include "assay/evidence/study.h"
 #include "assay/evidence/study_json.h"
+#include "assay/registry/registry.h"
 #include "assay/report/terminal.h"
 
 namespace assay::cli {
@@ -19,32 +25,99 @@ namespace {
 struct RunArguments {
   std::string protocol;
   std::string out;
+  std::string registry = registry::DefaultRegistryPath();
   std::size_t threads = 0;
 };
 
+// The registry row of a finished run.
+registry::RunRecord MakeRunRecord(const evidence::Protocol& protocol,
+                                  const evidence::StudyResult& study, const std::string& now,
+                                  const std::string& command_line) {
+  registry::RunRecord record;
+  record.recorded_at = now;
+  record.model_name = protocol.model_name;
+  record.model_version = protocol.model_version;
+  record.model_sha256 = study.model_sha256.value_or("");
+  record.protocol_path = protocol.path;
+  record.protocol_sha256 = study.context.protocol_sha256;
+  record.locked_at = study.context.locked_at.value_or("");
+  record.purpose = protocol.purpose;
+  record.overall_verdict = evidence::OverallVerdictName(study.overall);
+  for (const auto& endpoint : study.endpoints) {
+    record.endpoints.push_back(
+        {endpoint.spec.id, std::string(evidence::VerdictName(endpoint.verdict))});
+  }
+  record.assay_version = ASSAY_VERSION;
+  record.command_line = command_line;
+  return record;
+}
+
+// The bundle's MANIFEST header; WriteBundle adds the hashes.
+evidence::Manifest MakeManifest(const evidence::Protocol& protocol, const std::string& now,
+                                const std::string& command_line) {
+  evidence::Manifest manifest;
+  manifest.assay_version = ASSAY_VERSION;
+  manifest.build_id = ASSAY_BUILD_ID;
+  manifest.created = now;
+  manifest.command_line = command_line;
+  manifest.seed = protocol.seed;
+  return manifest;
+}
+
+std::vector<evidence::BundleFile> BundleInputs(const evidence::Protocol& protocol) {
+  std::vector<evidence::BundleFile> inputs = {{"protocol", protocol.path},
+                                              {"cases", protocol.cases}};
+  if (protocol.model_file) inputs.push_back({"model", *protocol.model_file});
+  return inputs;
+}
+
+// Order: validate the protocol, open the registry (so a damaged one stops the run before any
+// output), judge, write the bundle, then record the run.
 int RunStudyCommand(const RunArguments& arguments, const std::string& command_line) {
   std::unique_ptr<tbb::global_control> threads;
   if (arguments.threads > 0) {
     threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                     arguments.threads);
   }
-  auto protocol = evidence::LoadProtocol(arguments.protocol);
+  // Loaded by its absolute path, so the bundle names a protocol `assay verify --rerun` can find.
+  auto protocol = evidence::LoadProtocol(AbsolutePath(arguments.protocol));
   if (!protocol.ok()) return ReportFailure(protocol.status());
-  auto study = evidence::RunStudy(*protocol);
+  evidence::StudyContext context;
+  auto digest = Sha256File(protocol->path);
+  if (!digest.ok()) return ReportFailure(digest.status());
+  context.protocol_sha256 = *digest;
+
+  auto registry = registry::Registry::Open(arguments.registry);
+  if (!registry.ok()) return ReportFailure(registry.status());
+  auto lock = registry->FindLock(context.protocol_sha256);
+  if (!lock.ok()) return ReportFailure(lock.status());
+  if (lock->has_value()) context.locked_at = (*lock)->locked_at;
+
+  auto study = evidence::RunStudy(*protocol, context);
   if (!study.ok()) return ReportFailure(study.status());
 
+  const std::string now = UtcNow();
+  registry::RunRecord record = MakeRunRecord(*protocol, *study, now, command_line);
   if (!arguments.out.empty()) {
-    const evidence::RunContext context{ASSAY_VERSION, UtcNow(), command_line,
-                                       nlohmann::json{{"protocol", arguments.protocol}}};
-    const auto document = evidence::StudyToJson(*protocol, *study, context);
-    if (Status status = evidence::WriteEvidence(arguments.out, document); !status.ok()) {
+    const evidence::RunContext run_context{ASSAY_VERSION, now, command_line,
+                                           nlohmann::json{{"protocol", arguments.protocol}}};
+    const auto outputs = evidence::StudyOutputs(*protocol, *study, run_context);
+    if (Status status = evidence::WriteBundle(arguments.out, outputs, BundleInputs(*protocol),
+                                              MakeManifest(*protocol, now, command_line));
+        !status.ok()) {
       return ReportFailure(status);
     }
+    record.out_dir = AbsolutePath(arguments.out);
+    record.evidence_sha256 = Sha256(outputs.front().second);
   }
+  auto run_id = registry->RecordRun(record);
+  if (!run_id.ok()) return ReportFailure(run_id.status());
+
   std::fputs(evidence::FormatStudySummary(*protocol, *study).c_str(), stdout);
   std::fputs("\n", stdout);
   std::fputs(report::FormatEvaluation(study->table, study->evaluation).c_str(), stdout);
-  if (!arguments.out.empty()) spdlog::info("wrote {}/evidence.json", arguments.out);
+  if (!arguments.out.empty()) spdlog::info("wrote the evidence bundle {}", arguments.out);
+  spdlog::info("recorded as run {} in {}", *run_id, registry->path());
   return 0;
 }
 
@@ -55,7 +128,9 @@ Runner AddRunCommand(CLI::App& app) {
   CLI::App* command =
       app.add_subcommand("run", "Apply a study protocol to its cases: verdicts per endpoint");
   command->add_option("protocol", arguments->protocol, "Protocol file (TOML)")->required();
-  command->add_option("--out", arguments->out, "Write DIR/evidence.json");
+  command->add_option("--out", arguments->out,
+                      "Write the evidence bundle DIR (evidence.json, cases.csv, MANIFEST)");
+  command->add_option("--registry", arguments->registry, kRegistryHelp);
   command->add_option("--threads", arguments->threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(0, 4096));
   return [arguments](const std::string& command_line) {

@@ -253,9 +253,10 @@ TEST(StudySubgroups, GoalsAreJudgedOnMultiplicityAdjustedIntervals) {
   }
 }
 
-// Paired sensitivities on 100k positives (both right 75k, only the model 10k,
-// only the comparator 10k, both wrong 5k) and 100k negatives.
-std::string Paired(int k) {
+// Paired sensitivities on 100k positives (both right `both`k, only the model
+// `model_only`k, only the comparator `comparator_only`k, both wrong the rest)
+// and 100k negatives.
+std::string Paired(int k, int both = 75, int model_only = 10, int comparator_only = 10) {
   std::string text = "id,truth,score,old\n";
   int next = 0;
   auto add = [&](int count, const char* truth, const char* score, const char* old) {
@@ -263,10 +264,10 @@ std::string Paired(int k) {
       text += "c" + std::to_string(next++) + "," + truth + "," + score + "," + old + "\n";
     }
   };
-  add(75, "yes", "0.9", "0.9");
-  add(10, "yes", "0.9", "0.1");
-  add(10, "yes", "0.1", "0.9");
-  add(5, "yes", "0.1", "0.1");
+  add(both, "yes", "0.9", "0.9");
+  add(model_only, "yes", "0.9", "0.1");
+  add(comparator_only, "yes", "0.1", "0.9");
+  add(100 - both - model_only - comparator_only, "yes", "0.1", "0.1");
   add(100, "no", "0.1", "0.1");
   return text;
 }
@@ -300,6 +301,26 @@ TEST(StudyCasesNeeded, NonInferiorityPredictionDecidesWhenTheDataGrow) {
   }
   // The planning total is larger than the precision total (it adds z for 80% power).
   EXPECT_GT(static_cast<double>(*needed.power_positives), total);
+}
+
+// The same when the model is worse than the margin allows (sensitivity 0.75
+// against 0.85): the predicted size decides it the other way, not supported.
+TEST(StudyCasesNeeded, NonInferiorityOnTheBadSideIsDecidedAgainst) {
+  const std::string protocol =
+      "title = \"T\"\nintended_use = \"U\"\npurpose = \"change_control\"\n"
+      "[data]\ncases = \"cases.csv\"\ntruth = \"truth\"\npositive = \"yes\"\nscore = \"score\"\n"
+      "id = \"id\"\n[model]\nname = \"M\"\nversion = \"2\"\n"
+      "[endpoints.sens_ni]\nmetric = \"sensitivity\"\nthreshold = 0.5\n"
+      "hypothesis = \"non_inferiority\"\ncomparator = \"old\"\nmargin = 0.05\n";
+  TemporaryDirectory dir;
+  const auto endpoint = Endpoint(RunProtocol(dir, protocol, Paired(1, 70, 5, 15)), "sens_ni");
+  ASSERT_EQ(endpoint.verdict, Verdict::kInconclusive) << endpoint.reason;
+  ASSERT_TRUE(endpoint.cases_needed && endpoint.cases_needed->precision_positives);
+  const double total = 100.0 + static_cast<double>(*endpoint.cases_needed->precision_positives);
+  const int enough = static_cast<int>(std::ceil(total / 100.0));
+  ASSERT_GE(enough, 2);
+  EXPECT_EQ(Endpoint(RunProtocol(dir, protocol, Paired(enough, 70, 5, 15)), "sens_ni").verdict,
+            Verdict::kNotSupported);
 }
 
 }  // namespace

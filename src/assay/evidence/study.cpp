@@ -279,7 +279,9 @@ Verdict JudgeAgainstCeiling(const stats::Interval& interval, double ceiling) {
   return JudgeAgainstGoal(complement, 1.0 - ceiling);
 }
 
-// Extra cases for a paired difference whose interval straddles the margin:
+// Extra cases for a paired difference whose interval straddles the margin, to
+// decide it either way (supported when the estimate is on the good side of the
+// bound, not supported when it is on the bad side, as for goals):
 // the interval's half-width shrinks as 1/sqrt(n), so the precision-based total
 // is n (h / distance)^2 and the planning total n ((z_a + z_b) se / distance)^2
 // (normal approximation on the observed standard error of the difference).
@@ -289,13 +291,13 @@ std::optional<CasesNeeded> CasesNeededForDifference(const EndpointSpec& spec,
                                                     std::uint64_t negatives) {
   const double bound = spec.hypothesis == Hypothesis::kSuperiority ? spec.margin.value_or(0.0)
                                                                    : -spec.margin.value_or(0.0);
-  const double distance = comparison.estimate - bound;
+  const double distance = std::fabs(comparison.estimate - bound);
   CasesNeeded needed;
   needed.power = kPlanningPower;
   needed.unit = spec.metric == "sensitivity"   ? "positives"
                 : spec.metric == "specificity" ? "negatives"
                                                : "positives+negatives";
-  if (!(distance > 0.0)) return needed;  // the estimate itself is on the bad side
+  if (!(distance > 0.0)) return needed;  // the estimate is on the bound: no size decides it
   const double half_width = 0.5 * (comparison.ci.upper - comparison.ci.lower);
   const double z = stats::NormalQuantileTwoSided(comparison.ci.level);
   const double se = half_width / z;

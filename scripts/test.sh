@@ -12,7 +12,7 @@ echo "== build and test (Release)"
 scripts/build.sh
 
 echo "== clang-tidy"
-git ls-files -- 'src/*.cpp' | xargs clang-tidy -p build --quiet 2>/dev/null
+git ls-files -- 'src/*.cpp' | xargs -P 2 -n 4 clang-tidy -p build --quiet 2>/dev/null
 (cd build && ctest --output-on-failure --parallel 2)
 
 echo "== build and test (AddressSanitizer + UndefinedBehaviorSanitizer)"

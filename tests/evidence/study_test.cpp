@@ -272,15 +272,18 @@ std::string Paired(int k, int both = 75, int model_only = 10, int comparator_onl
   return text;
 }
 
+// Sensitivity of `score` non-inferior to that of `old` within 0.05, on Paired() data.
+constexpr const char* kNonInferiorityProtocol =
+    "title = \"T\"\nintended_use = \"U\"\npurpose = \"change_control\"\n"
+    "[data]\ncases = \"cases.csv\"\ntruth = \"truth\"\npositive = \"yes\"\nscore = \"score\"\n"
+    "id = \"id\"\n[model]\nname = \"M\"\nversion = \"2\"\n"
+    "[endpoints.sens_ni]\nmetric = \"sensitivity\"\nthreshold = 0.5\n"
+    "hypothesis = \"non_inferiority\"\ncomparator = \"old\"\nmargin = 0.05\n";
+
 // The cases needed for an inconclusive non-inferiority claim: scaling the
 // data up to the predicted size decides it, and one step short does not.
 TEST(StudyCasesNeeded, NonInferiorityPredictionDecidesWhenTheDataGrow) {
-  const std::string protocol =
-      "title = \"T\"\nintended_use = \"U\"\npurpose = \"change_control\"\n"
-      "[data]\ncases = \"cases.csv\"\ntruth = \"truth\"\npositive = \"yes\"\nscore = \"score\"\n"
-      "id = \"id\"\n[model]\nname = \"M\"\nversion = \"2\"\n"
-      "[endpoints.sens_ni]\nmetric = \"sensitivity\"\nthreshold = 0.5\n"
-      "hypothesis = \"non_inferiority\"\ncomparator = \"old\"\nmargin = 0.05\n";
+  const std::string protocol = kNonInferiorityProtocol;
   TemporaryDirectory dir;
   const auto study = RunProtocol(dir, protocol, Paired(1));
   const auto& endpoint = Endpoint(study, "sens_ni");
@@ -306,12 +309,7 @@ TEST(StudyCasesNeeded, NonInferiorityPredictionDecidesWhenTheDataGrow) {
 // The same when the model is worse than the margin allows (sensitivity 0.75
 // against 0.85): the predicted size decides it the other way, not supported.
 TEST(StudyCasesNeeded, NonInferiorityOnTheBadSideIsDecidedAgainst) {
-  const std::string protocol =
-      "title = \"T\"\nintended_use = \"U\"\npurpose = \"change_control\"\n"
-      "[data]\ncases = \"cases.csv\"\ntruth = \"truth\"\npositive = \"yes\"\nscore = \"score\"\n"
-      "id = \"id\"\n[model]\nname = \"M\"\nversion = \"2\"\n"
-      "[endpoints.sens_ni]\nmetric = \"sensitivity\"\nthreshold = 0.5\n"
-      "hypothesis = \"non_inferiority\"\ncomparator = \"old\"\nmargin = 0.05\n";
+  const std::string protocol = kNonInferiorityProtocol;
   TemporaryDirectory dir;
   const auto endpoint = Endpoint(RunProtocol(dir, protocol, Paired(1, 70, 5, 15)), "sens_ni");
   ASSERT_EQ(endpoint.verdict, Verdict::kInconclusive) << endpoint.reason;

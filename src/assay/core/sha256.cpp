@@ -4,8 +4,9 @@
 
 #include <array>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <stdexcept>
 #include <memory>
 
 namespace assay {
@@ -15,10 +16,6 @@ struct ContextDeleter {
   void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
 };
 using Context = std::unique_ptr<EVP_MD_CTX, ContextDeleter>;
-
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
 
 Context NewContext() {
   Context context(EVP_MD_CTX_new());
@@ -35,8 +32,8 @@ std::string Finish(EVP_MD_CTX* context) {
     throw std::runtime_error("OpenSSL could not finish SHA-256");
   }
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex(2 * length, '0');
-  for (unsigned int i = 0; i < length; ++i) {
+  std::string hex(std::size_t{2} * length, '0');
+  for (std::size_t i = 0; i < length; ++i) {
     hex[2 * i] = kHex[digest[i] >> 4];
     hex[2 * i + 1] = kHex[digest[i] & 0xF];
   }
@@ -52,18 +49,16 @@ std::string Sha256(std::string_view bytes) {
 }
 
 Result<std::string> Sha256File(const std::string& path) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return IoError(path + ": cannot open: " + std::strerror(errno));
+  std::ifstream file(path, std::ios::binary);
+  if (!file.is_open()) return IoError(path + ": cannot open: " + std::strerror(errno));
   Context context = NewContext();
   std::array<char, 1 << 16> block{};
-  while (true) {
-    const std::size_t read = std::fread(block.data(), 1, block.size(), file.get());
+  while (file) {
+    file.read(block.data(), static_cast<std::streamsize>(block.size()));
+    const auto read = static_cast<std::size_t>(file.gcount());
     if (read > 0) EVP_DigestUpdate(context.get(), block.data(), read);
-    if (read < block.size()) {
-      if (std::ferror(file.get())) return IoError(path + ": read error");
-      break;
-    }
   }
+  if (file.bad()) return IoError(path + ": read error");
   return Finish(context.get());
 }
 

@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 
 namespace assay {
 namespace {

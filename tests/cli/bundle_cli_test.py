@@ -81,7 +81,8 @@ class BundleTest(unittest.TestCase):
 
     def test_run_writes_evidence_cases_and_manifest(self):
         out = self.run_bundle("bundle")
-        self.assertEqual(sorted(os.listdir(out)), ["MANIFEST", "cases.csv", "evidence.json"])
+        self.assertEqual(sorted(os.listdir(out)),
+                         ["MANIFEST", "cases.csv", "evidence.json", "report.html"])
         header, inputs, outputs = read_manifest(out)
         self.assertEqual(header["format"], "assay-manifest 1")
         version = run("--version").stdout.strip()
@@ -100,7 +101,8 @@ class BundleTest(unittest.TestCase):
         for digest, size, name in outputs:
             self.assertEqual(digest, sha256_of(os.path.join(out, name)), name)
             self.assertEqual(size, os.path.getsize(os.path.join(out, name)), name)
-        self.assertEqual(sorted(name for _, _, name in outputs), ["cases.csv", "evidence.json"])
+        self.assertEqual(sorted(name for _, _, name in outputs),
+                         ["cases.csv", "evidence.json", "report.html"])
 
         with open(os.path.join(out, "evidence.json")) as handle:
             document = json.load(handle)

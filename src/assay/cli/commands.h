@@ -29,6 +29,9 @@ Runner AddRunsCommand(CLI::App& app);
 // Adds `verify` (check a bundle against its MANIFEST, optionally by rerunning) to `app`.
 Runner AddVerifyCommand(CLI::App& app);
 
+// Adds `report` (rebuild a bundle's HTML report, optionally a PDF) to `app`.
+Runner AddReportCommand(CLI::App& app);
+
 // Help text of every verb's --registry option.
 inline constexpr const char* kRegistryHelp =
     "Registry database (default: $ASSAY_REGISTRY, else $XDG_DATA_HOME/assay/registry.sqlite, "

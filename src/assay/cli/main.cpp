@@ -23,6 +23,7 @@ int Run(int argc, char** argv) {
   const assay::cli::Runner verify = assay::cli::AddVerifyCommand(app);
   const assay::cli::Runner lock = assay::cli::AddLockCommand(app);
   const assay::cli::Runner runs = assay::cli::AddRunsCommand(app);
+  const assay::cli::Runner report = assay::cli::AddReportCommand(app);
 
   try {
     app.parse(argc, argv);
@@ -41,6 +42,7 @@ int Run(int argc, char** argv) {
   if (app.got_subcommand("verify")) return verify(command_line);
   if (app.got_subcommand("lock")) return lock(command_line);
   if (app.got_subcommand("runs")) return runs(command_line);
+  if (app.got_subcommand("report")) return report(command_line);
   return 2;
 }
 

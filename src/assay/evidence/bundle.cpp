@@ -471,6 +471,23 @@ Status WriteAndReplace(const fs::path& target,
   return status;
 }
 
+// Writes `folder`/`name` through a hidden partial file renamed over it, so
+// readers see the old file or the new one, never half of one.
+Status ReplaceFile(const fs::path& folder, const std::string& name, std::string_view bytes) {
+  const fs::path target = folder / name;
+  const fs::path partial = folder / ("." + name + ".assay-partial");
+  ASSAY_RETURN_IF_ERROR(WriteFile(partial, bytes));
+  std::error_code error;
+  fs::rename(partial, target, error);
+  if (error) {
+    const std::string reason = error.message();
+    fs::remove(partial, error);
+    return IoError(fmt::format("{}: cannot write: {}", target.string(), reason));
+  }
+  SyncFolder(folder);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status WriteBundle(const std::string& directory,
@@ -501,6 +518,36 @@ Status WriteBundle(const std::string& directory,
   std::error_code error;
   if (!status.ok() && !created->empty()) fs::remove_all(*created, error);
   return status;
+}
+
+Status WriteBundleFile(const std::string& directory, const std::string& name,
+                       std::string_view bytes) {
+  if (!IsPlainName(name) || name == kManifestName) {
+    return Status(StatusCode::kInternal, fmt::format("'{}' is not a bundle output name", name));
+  }
+  return ReplaceFile(fs::path(directory), name, bytes);
+}
+
+Status RecordBundleOutputs(const std::string& directory, const std::vector<std::string>& names) {
+  auto manifest = ReadManifest(directory);
+  if (!manifest.ok()) return manifest.status();
+  for (const auto& name : names) {
+    const fs::path path = fs::path(directory) / name;
+    auto digest = Sha256File(path.string());
+    if (!digest.ok()) return digest.status();
+    std::error_code error;
+    const std::uint64_t bytes = fs::file_size(path, error);
+    if (error) return IoError(fmt::format("{}: cannot read: {}", path.string(), error.message()));
+    ManifestEntry entry{"output", name, *digest, bytes};
+    auto same = std::find_if(manifest->outputs.begin(), manifest->outputs.end(),
+                             [&](const ManifestEntry& output) { return output.path == name; });
+    if (same != manifest->outputs.end()) {
+      *same = std::move(entry);
+    } else {
+      manifest->outputs.push_back(std::move(entry));
+    }
+  }
+  return ReplaceFile(fs::path(directory), kManifestName, FormatManifest(*manifest));
 }
 
 std::string FormatManifest(const Manifest& manifest) {

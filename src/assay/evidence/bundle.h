@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -69,6 +70,19 @@ struct Manifest {
 Status WriteBundle(const std::string& directory,
                    const std::vector<std::pair<std::string, std::string>>& outputs,
                    const std::vector<BundleFile>& inputs, Manifest manifest);
+
+// Writes one output file into an existing bundle, whole or not at all (a
+// hidden partial file renamed over the old one). It is not yet in the
+// MANIFEST: follow with RecordBundleOutputs. kIoError naming the path.
+Status WriteBundleFile(const std::string& directory, const std::string& name,
+                       std::string_view bytes);
+
+// Re-hashes the named output files of the bundle and records them in its
+// MANIFEST (replacing their entries, or adding them), rewriting it whole.
+// Used for outputs derived from the evidence after the run: report.html,
+// report.pdf. Errors: those of ReadManifest, kIoError for a file that cannot
+// be read or a MANIFEST that cannot be written.
+Status RecordBundleOutputs(const std::string& directory, const std::vector<std::string>& names);
 
 // The MANIFEST as text, and back. ParseManifest's errors are kInvalidInput
 // naming `source` and the line: "results/MANIFEST line 4: seed 'x' is not a

@@ -12,6 +12,7 @@
 #include "assay/core/sha256.h"
 #include "assay/evidence/cases_csv.h"
 #include "assay/evidence/study_json.h"
+#include "assay/report/html_report.h"
 
 namespace assay::evidence {
 namespace {
@@ -174,9 +175,12 @@ std::vector<std::string> CompareLines(const std::string& recorded, const std::st
 
 BundleOutputs StudyOutputs(const Protocol& protocol, const StudyResult& study,
                            const RunContext& context) {
+  const json evidence = StudyToJson(protocol, study, context);
   BundleOutputs outputs;
-  outputs.emplace_back("evidence.json", StudyToJson(protocol, study, context).dump(2) + "\n");
+  outputs.emplace_back("evidence.json", evidence.dump(2) + "\n");
   outputs.emplace_back("cases.csv", CasesCsv(protocol, study));
+  outputs.emplace_back(report::kReportName,
+                       report::RenderHtmlReport(evidence, report::ReportCasesOf(study.table)));
   return outputs;
 }
 

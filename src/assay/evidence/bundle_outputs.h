@@ -22,7 +22,8 @@ namespace assay::evidence {
 
 using BundleOutputs = std::vector<std::pair<std::string, std::string>>;
 
-// {"evidence.json", StudyToJson(...).dump(2) + "\n"} and {"cases.csv", CasesCsv(...)}.
+// {"evidence.json", StudyToJson(...).dump(2) + "\n"}, {"cases.csv", CasesCsv(...)} and
+// {"report.html", the HTML report of that evidence}.
 BundleOutputs StudyOutputs(const Protocol& protocol, const StudyResult& study,
                            const RunContext& context);
 

@@ -122,7 +122,9 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
        study.context.protocol_sha256.empty() ? json(nullptr) : json(study.context.protocol_sha256)},
       {"locked_at", study.context.locked_at ? json(*study.context.locked_at) : json(nullptr)},
       {"combine", protocol.combine},
-      {"subgroup_multiplicity", protocol.subgroups.multiplicity}};
+      {"subgroup_multiplicity", protocol.subgroups.multiplicity},
+      {"seed", protocol.seed},
+      {"bootstrap", protocol.bootstrap}};
   const auto& indeterminate = study.indeterminate;
   document["indeterminate_outputs"] = {
       {"handling", indeterminate.handling},

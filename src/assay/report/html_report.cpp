@@ -1,0 +1,605 @@
+#include "assay/report/html_report.h"
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <string_view>
+
+#include "assay/io/record_source.h"
+#include "assay/report/report_scripts.h"
+#include "assay/report/vega_specs.h"
+
+namespace assay::report {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kScoreBins = 40;
+constexpr std::size_t kMostRisksShown = 8;
+
+// What every section builder reads, and where it leaves its plots.
+struct ReportContext {
+  const json& evidence;
+  const ReportCases& cases;
+  std::vector<std::pair<std::string, json>> plots;  // element id -> Vega-Lite spec
+};
+
+struct Section {
+  std::string id, title, body;
+};
+
+using SectionBuilder = std::optional<Section> (*)(ReportContext&);
+
+std::string Text(const json& value) {
+  if (value.is_string()) return EscapeHtml(value.get<std::string>());
+  if (value.is_null()) return "&ndash;";
+  return EscapeHtml(value.dump());
+}
+
+std::string Number(const json& value, int digits = 3) {
+  if (!value.is_number()) return "&ndash;";
+  if (value.is_number_integer() || value.is_number_unsigned()) return value.dump();
+  return fmt::format("{:.{}f}", value.get<double>(), digits);
+}
+
+std::string Words(std::string_view identifier) {
+  std::string out(identifier);
+  for (char& c : out) {
+    if (c == '_') c = ' ';
+  }
+  return out;
+}
+
+// A verdict or status as a coloured badge that also carries a symbol and the word.
+std::string Badge(std::string_view word) {
+  const VerdictStyle style = StyleOf(word);
+  return fmt::format(R"(<span class="badge" style="border-color:{0};background:{0}22">)"
+                     R"(<span aria-hidden="true">{1}</span> {2}</span>)",
+                     style.colour, style.symbol, EscapeHtml(Words(word)));
+}
+
+std::string Interval(const json& ci) {
+  if (!ci.is_object()) return "&ndash;";
+  return fmt::format("{} to {} <span class=\"muted\">({:g}%, {})</span>", Number(ci["lower"]),
+                     Number(ci["upper"]), 100.0 * ci.value("level", 0.95),
+                     EscapeHtml(Words(ci.value("method", ""))));
+}
+
+// A plot placeholder that the page script fills; without scripts the note stays.
+std::string Plot(ReportContext& context, json spec) {
+  if (spec.is_null()) return "";
+  const std::string id = fmt::format("plot-{}", context.plots.size() + 1);
+  context.plots.emplace_back(id, std::move(spec));
+  return fmt::format(
+      R"(<div class="plot" id="{}"><p class="plot-note">This plot is drawn by the report's )"
+      R"(scripts, which are disabled; the table gives the same numbers.</p></div>)",
+      id);
+}
+
+std::string Row(std::initializer_list<std::string> cells, bool header = false) {
+  std::string row = "<tr>";
+  const char* tag = header ? "th" : "td";
+  for (const auto& cell : cells) row += fmt::format("<{0}>{1}</{0}>", tag, cell);
+  return row + "</tr>\n";
+}
+
+std::string Subgroup(const json& subgroup) {
+  if (!subgroup.is_object()) return "all cases";
+  return Text(subgroup["column"]) + " = " + Text(subgroup["value"]);
+}
+
+// "about 143 more positives" from an endpoint's cases_needed, or empty.
+std::string CasesNeededText(const json& needed) {
+  if (!needed.is_object()) return "";
+  std::vector<std::string> parts;
+  if (needed["precision_additional_positives"].is_number()) {
+    parts.push_back(
+        fmt::format("{} more positive", needed["precision_additional_positives"].dump()));
+  }
+  if (needed["precision_additional_negatives"].is_number()) {
+    parts.push_back(
+        fmt::format("{} more negative", needed["precision_additional_negatives"].dump()));
+  }
+  if (needed["precision_additional_cases"].is_number()) {
+    parts.push_back(fmt::format("{} more", needed["precision_additional_cases"].dump()));
+  }
+  if (parts.empty()) return "no realistic number of further cases decides it at this estimate";
+  std::string text = "about " + parts[0];
+  if (parts.size() > 1) text += " and " + parts[1];
+  return text + " cases would decide it if the estimate holds";
+}
+
+const char* VerdictMeaning(std::string_view verdict) {
+  if (verdict == "sufficient") {
+    return "The evidence supports every primary claim of the protocol, and no pre-specified "
+           "subgroup raises a concern.";
+  }
+  if (verdict == "contradicted") {
+    return "The evidence contradicts at least one primary claim: on these cases the model does not "
+           "meet it.";
+  }
+  return "The evidence does not yet decide the primary claims: more or better evidence is needed "
+         "before the model can be relied on for this purpose.";
+}
+
+const char* Recommendation(std::string_view verdict) {
+  if (verdict == "sufficient") {
+    return "Use the model only within the intended use stated below, on scanners and populations "
+           "like those studied, and monitor its performance after deployment.";
+  }
+  if (verdict == "contradicted") {
+    return "Do not deploy the model for this purpose on this evidence. Investigate the failing "
+           "claims and subgroups before any further study.";
+  }
+  return "Collect the further, independent cases listed above (new patients, ideally new sites), "
+         "then rerun the same locked protocol.";
+}
+
+std::vector<std::string> TopRisks(const json& evidence) {
+  std::vector<std::string> risks;
+  for (const auto& endpoint : Member(evidence, "endpoints")) {
+    if (endpoint.value("verdict", "") == "not_supported") {
+      risks.push_back(fmt::format("Claim <b>{}</b> is not supported: {}.", Text(endpoint["id"]),
+                                  Text(endpoint["reason"])));
+    }
+  }
+  for (const auto& result : Member(evidence, "subgroup_results")) {
+    const bool below_goal = Member(result, "verdict") == "not_supported";
+    if (result.value("status", "") != "signal" && !below_goal) continue;
+    const json& finding = result["finding"];
+    risks.push_back(
+        fmt::format("Subgroup <b>{}</b> ({}): {} {} ({}), {}.", Subgroup(result["subgroup"]),
+                    Text(result["endpoint"]), Text(Member(finding, "metric")),
+                    Number(Member(finding, "estimate")), Interval(Member(finding, "ci")),
+                    below_goal ? "below the subgroup goal" : "a signal of lower performance"));
+  }
+  const json& indeterminate = Member(evidence, "indeterminate_outputs");
+  if (indeterminate.value("counted_against_model", 0) > 0) {
+    risks.push_back(
+        fmt::format("{} model outputs were indeterminate (failed or rejected input) "
+                    "and are counted against the model.",
+                    indeterminate["counted_against_model"].dump()));
+  }
+  if (risks.size() > kMostRisksShown) risks.resize(kMostRisksShown);
+  return risks;
+}
+
+std::optional<Section> SummarySection(ReportContext& context) {
+  const json& evidence = context.evidence;
+  const json& overall = Member(evidence, "overall");
+  const std::string verdict = overall.value("verdict", "insufficient");
+  std::string body =
+      fmt::format(R"(<div class="verdict" style="border-color:{}"><p class="verdict-word">{} )"
+                  R"(<span class="muted">for {}</span></p><p>{}</p></div>)",
+                  StyleOf(verdict).colour, Badge(verdict), Text(Member(overall, "purpose")),
+                  VerdictMeaning(verdict));
+  body += "<h3>Why</h3><ul>";
+  for (const auto& reason : Member(overall, "reasons")) {
+    body += "<li>" + Text(reason) + "</li>";
+  }
+  body += "</ul><h3>Top risks</h3>";
+  const auto risks = TopRisks(evidence);
+  if (risks.empty()) body += "<p>None of the claims, subgroups or outputs raises a concern.</p>";
+  if (!risks.empty()) {
+    body += "<ul>";
+    for (const auto& risk : risks) body += "<li>" + risk + "</li>";
+    body += "</ul>";
+  }
+  body += "<h3>What more evidence is needed</h3><ul>";
+  std::size_t needs = 0;
+  for (const auto& endpoint : Member(evidence, "endpoints")) {
+    if (endpoint.value("verdict", "") != "inconclusive") continue;
+    body += fmt::format("<li><b>{}</b> is inconclusive: {}.</li>", Text(endpoint["id"]),
+                        CasesNeededText(Member(endpoint, "cases_needed")));
+    ++needs;
+  }
+  if (!Member(evidence, "protocol")["locked_at"].is_string()) {
+    body +=
+        "<li>The protocol was not locked before the run, so every claim is exploratory: lock "
+        "it (<code>assay lock</code>) before a confirmatory run on new data.</li>";
+    ++needs;
+  }
+  if (needs == 0) body += "<li>Nothing further for the primary claims.</li>";
+  body += fmt::format("</ul><h3>Recommendation</h3><p>{}</p>", Recommendation(verdict));
+  return Section{"summary", "Summary", std::move(body)};
+}
+
+std::optional<Section> IdentitySection(ReportContext& context) {
+  const json& protocol = Member(context.evidence, "protocol");
+  const json& model = Member(protocol, "model");
+  std::string body = "<table class=\"facts\">\n";
+  body += Row({"Study", Text(Member(protocol, "title"))});
+  body += Row({"Intended use", Text(Member(protocol, "intended_use"))});
+  body += Row({"Purpose", Text(Member(protocol, "purpose"))});
+  body +=
+      Row({"Model", Text(Member(model, "name")) + " version " + Text(Member(model, "version"))});
+  body += Row({"Model hash (declared)", "<code>" + Text(Member(model, "sha256")) + "</code>"});
+  body += Row({"Model file hash", "<code>" + Text(Member(model, "file_sha256")) + "</code>"});
+  body += Row({"Protocol", "<code>" + Text(Member(protocol, "sha256")) + "</code>"});
+  const json& locked = Member(protocol, "locked_at");
+  body += Row(
+      {"Locked", locked.is_string() ? "since " + Text(locked) : "no: every claim is exploratory"});
+  body += "</table>";
+  return Section{"identity", "Study, intended use and model", std::move(body)};
+}
+
+std::optional<Section> CaseFlowSection(ReportContext& context) {
+  const json& evidence = context.evidence;
+  const json& flow = Member(evidence, "case_flow");
+  const json& indeterminate = Member(evidence, "indeterminate_outputs");
+  std::string excluded;
+  std::uint64_t excluded_total = 0;
+  for (const auto& group : Member(flow, "excluded")) {
+    excluded += fmt::format("<li>{}: {}</li>", Text(group["reason"]), Number(group["count"]));
+    excluded_total += group.value("count", std::uint64_t{0});
+  }
+  if (excluded.empty()) excluded = "<li>none</li>";
+  std::string body = "<div class=\"flow\">";
+  body += fmt::format("<div class=\"box\"><b>Received</b><br>{} cases</div>",
+                      Number(Member(flow, "received")));
+  body += fmt::format(
+      "<div class=\"arrow\" aria-hidden=\"true\">&darr;</div><div class=\"box side\">"
+      "<b>Excluded</b>: {}<ul>{}</ul></div>",
+      excluded_total, excluded);
+  body += fmt::format(
+      "<div class=\"arrow\" aria-hidden=\"true\">&darr;</div><div class=\"box side\">"
+      "<b>Indeterminate model outputs</b>: {} without output, {} technical failures, {} rejected "
+      "inputs; {} counted against the model, {} scoped out</div>",
+      Number(Member(indeterminate, "no_output")),
+      Number(Member(indeterminate, "technical_failure")),
+      Number(Member(indeterminate, "rejected_input")),
+      Number(Member(indeterminate, "counted_against_model")),
+      Number(Member(indeterminate, "scoped_out")));
+  body += fmt::format(
+      "<div class=\"arrow\" aria-hidden=\"true\">&darr;</div><div class=\"box\"><b>Analysed</b>"
+      "<br>{} cases: {} positive ({}), {} negative ({})</div></div>",
+      Number(Member(flow, "analysed")), Number(Member(evidence, "n_positive")),
+      Text(Member(evidence["input"], "positive_label")), Number(Member(evidence, "n_negative")),
+      Text(Member(evidence["input"], "negative_label")));
+  return Section{"case-flow", "Case flow", std::move(body)};
+}
+
+std::string OperatingPoint(const json& endpoint) {
+  if (endpoint["threshold"].is_number()) return "threshold " + Number(endpoint["threshold"], 4);
+  if (endpoint.contains("target_sensitivity")) {
+    return "target sensitivity " + Number(endpoint["target_sensitivity"]);
+  }
+  if (endpoint.contains("target_specificity")) {
+    return "target specificity " + Number(endpoint["target_specificity"]);
+  }
+  return "&ndash;";
+}
+
+std::optional<Section> EndpointSection(ReportContext& context) {
+  std::string body = "<table>\n";
+  body += Row({"endpoint", "role", "metric", "operating point", "estimate", "interval",
+               "goal or margin", "verdict", "cases needed"},
+              true);
+  for (const auto& endpoint : Member(context.evidence, "endpoints")) {
+    const json& result =
+        endpoint["comparison"].is_object() ? endpoint["comparison"] : endpoint["finding"];
+    const bool comparison = endpoint["comparison"].is_object();
+    std::string target = endpoint["goal"].is_number() ? "goal " + Number(endpoint["goal"]) : "";
+    if (endpoint["margin"].is_number()) {
+      target = fmt::format("{} margin {} vs {}", Words(endpoint.value("hypothesis", "")),
+                           Number(endpoint["margin"]), Text(Member(endpoint, "comparator")));
+    }
+    std::string verdict = Badge(endpoint.value("verdict", ""));
+    if (endpoint.value("exploratory", false))
+      verdict += " <span class=\"muted\">exploratory</span>";
+    body +=
+        Row({Text(endpoint["id"]), endpoint.value("primary", false) ? "primary" : "secondary",
+             Text(endpoint["metric"]) + (comparison ? " difference" : ""), OperatingPoint(endpoint),
+             result.is_object() ? Number(Member(result, "estimate")) : "&ndash;",
+             result.is_object() ? Interval(Member(result, "ci")) : "&ndash;",
+             target.empty() ? "&ndash;" : target, verdict,
+             endpoint.value("verdict", "") == "inconclusive"
+                 ? CasesNeededText(Member(endpoint, "cases_needed"))
+                 : ""});
+  }
+  body += "</table>\n<h3>Checks before any statistics</h3>\n<table>\n";
+  body += Row({"gate", "result", "detail"}, true);
+  for (const auto& gate : Member(context.evidence, "gates")) {
+    body += Row({Text(gate["name"]), Badge(gate.value("passed", false) ? "passed" : "failed"),
+                 Text(gate["detail"])});
+  }
+  body += "</table>";
+  return Section{"endpoints", "Endpoints and verdicts", std::move(body)};
+}
+
+std::optional<Section> RocSection(ReportContext& context) {
+  std::string body = Plot(context, RocSpec(context.evidence));
+  if (body.empty()) return std::nullopt;
+  body +=
+      "<p class=\"caption\">The band is a pointwise 95% Wilson interval for sensitivity at "
+      "each threshold; it ignores clustering and is not a simultaneous band.</p>";
+  body += "<table>\n" + Row({"metric", "operating point", "estimate", "interval"}, true);
+  for (const auto& finding : Member(context.evidence, "findings")) {
+    if (!finding["subgroup"].is_null()) continue;
+    const std::string metric = finding.value("metric", "");
+    if (metric != "auc" && metric != "sensitivity" && metric != "specificity") continue;
+    body += Row({EscapeHtml(metric),
+                 finding["threshold"].is_number() ? "threshold " + Number(finding["threshold"], 4)
+                                                  : "&ndash;",
+                 Number(finding["estimate"]), Interval(finding["ci"])});
+  }
+  body += "</table>";
+  return Section{"roc", "ROC curve", std::move(body)};
+}
+
+std::optional<Section> CalibrationSection(ReportContext& context) {
+  std::string body = Plot(context, ReliabilitySpec(context.evidence));
+  if (body.empty()) {
+    for (const auto& item : Member(context.evidence, "not_evaluable")) {
+      if (item.value("metric", "") == "calibration" && item["subgroup"].is_null()) {
+        body = "<p>Calibration is not evaluable: " + Text(item["reason"]) + ".</p>";
+      }
+    }
+    if (body.empty()) body = "<p>No calibration results in this evidence.</p>";
+    return Section{"calibration", "Calibration", std::move(body)};
+  }
+  body += "<table>\n" + Row({"metric", "estimate", "interval"}, true);
+  for (const auto& finding : Member(context.evidence, "findings")) {
+    const std::string metric = finding.value("metric", "");
+    if (!finding["subgroup"].is_null()) continue;
+    if (metric != "brier" && metric != "ece" && metric != "mce" &&
+        metric.rfind("calibration", 0) != 0) {
+      continue;
+    }
+    body += Row({EscapeHtml(metric), Number(finding["estimate"]), Interval(finding["ci"])});
+  }
+  body += "</table>";
+  return Section{"calibration", "Calibration", std::move(body)};
+}
+
+std::optional<Section> SubgroupSection(ReportContext& context) {
+  const json results = Member(context.evidence, "subgroup_results");
+  if (results.empty()) return std::nullopt;
+  std::string body;
+  for (const auto& endpoint : Member(context.evidence, "endpoints")) {
+    body += Plot(context, ForestSpec(context.evidence, endpoint.value("id", "")));
+  }
+  body += "<table>\n" + Row({"endpoint", "subgroup", "cases", "positives", "estimate", "interval",
+                             "adjusted interval", "status", "verdict against subgroup goal"},
+                            true);
+  for (const auto& result : results) {
+    const json& finding = Member(result, "finding");
+    const json& verdict = Member(result, "verdict");
+    body += Row({Text(result["endpoint"]), Subgroup(result["subgroup"]),
+                 Number(Member(finding, "n")), Number(Member(finding, "n_positive")),
+                 Number(Member(finding, "estimate")), Interval(Member(finding, "ci")),
+                 Interval(Member(result, "adjusted_ci")), Badge(result.value("status", "")),
+                 verdict.is_string() ? Badge(verdict.get<std::string>()) : "&ndash;"});
+  }
+  body += "</table>";
+  return Section{"subgroups", "Subgroups", std::move(body)};
+}
+
+std::optional<Section> ScoreSection(ReportContext& context) {
+  const json input = Member(context.evidence, "input");
+  const auto histogram =
+      MakeScoreHistogram(context.cases.positive_scores, context.cases.negative_scores, kScoreBins);
+  std::string body =
+      Plot(context, ScoreDistributionSpec(histogram, input.value("positive_label", "positive"),
+                                          input.value("negative_label", "negative")));
+  if (body.empty()) return std::nullopt;
+  body += fmt::format(
+      "<p class=\"caption\">{} positive and {} negative scores; {} indeterminate outputs have no "
+      "score and are not shown.</p>",
+      context.cases.positive_scores.size(), context.cases.negative_scores.size(),
+      context.cases.without_score);
+  return Section{"scores", "Score distributions by truth", std::move(body)};
+}
+
+std::optional<Section> CountSection(ReportContext& context) {
+  std::string body = Plot(context, SubgroupCountsSpec(context.evidence));
+  if (body.empty()) return std::nullopt;
+  body += "<table>\n" + Row({"subgroup", "cases", "positives", "negatives"}, true);
+  std::vector<std::string> seen;
+  for (const auto& finding : Member(context.evidence, "findings")) {
+    if (!finding["subgroup"].is_object()) continue;
+    const std::string label = Subgroup(finding["subgroup"]);
+    if (std::find(seen.begin(), seen.end(), label) != seen.end()) continue;
+    seen.push_back(label);
+    body += Row({label, Number(finding["n"]), Number(finding["n_positive"]),
+                 Number(finding["n_negative"])});
+  }
+  body += "</table>";
+  return Section{"counts", "Cases per subgroup", std::move(body)};
+}
+
+std::optional<Section> MethodsSection(ReportContext& context) {
+  const json& evidence = context.evidence;
+  const json& protocol = Member(evidence, "protocol");
+  std::string body = "<table>\n" + Row({"method", "reference"}, true);
+  for (const auto& method : Member(evidence, "methods")) {
+    body += Row({Text(method["name"]), Text(method["citation"])});
+  }
+  body += "</table>\n<h3>Provenance</h3>\n<table class=\"facts\">\n";
+  body += Row({"assay version", Text(Member(evidence["tool"], "version"))});
+  body += Row({"Evidence schema", Text(Member(evidence, "schema_version"))});
+  body += Row({"Created", Text(Member(evidence, "created"))});
+  body += Row({"Command", "<code>" + Text(Member(evidence, "command")) + "</code>"});
+  body += Row({"Protocol file", "<code>" + Text(Member(protocol, "path")) + "</code>"});
+  body += Row({"Protocol SHA-256", "<code>" + Text(Member(protocol, "sha256")) + "</code>"});
+  body += Row({"Cases file", "<code>" + Text(Member(evidence["input"], "cases")) + "</code>"});
+  body += Row({"Seed", Number(Member(protocol, "seed"))});
+  body += Row({"Bootstrap replicates", Number(Member(protocol, "bootstrap"))});
+  std::string scripts;
+  for (const auto& script : ReportScripts()) {
+    scripts += fmt::format("{} {} ", script.name, script.version);
+  }
+  body += Row({"Plots drawn by", EscapeHtml(scripts)});
+  body +=
+      "</table><p class=\"caption\">Every input and output is hashed in the bundle's MANIFEST; "
+      "<code>assay verify</code> checks them.</p>";
+  return Section{"methods", "Methods and provenance", std::move(body)};
+}
+
+// The report's sections, in reading order. A later capability adds its builder here.
+constexpr SectionBuilder kSections[] = {
+    SummarySection,     IdentitySection, CaseFlowSection, EndpointSection, RocSection,
+    CalibrationSection, SubgroupSection, ScoreSection,    CountSection,    MethodsSection,
+};
+
+constexpr const char* kStyle = R"(
+body{font:15px/1.5 system-ui,sans-serif;color:#1a1a1a;max-width:1100px;margin:0 auto;padding:1em 2em}
+h1{font-size:1.6em;margin-bottom:0}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.92em}
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+th{background:#f2f2f2}.facts th,.facts td:first-child{font-weight:600;width:14em}
+.badge{border:2px solid;border-radius:.8em;padding:0 .5em;white-space:nowrap;font-weight:600}
+.verdict{border-left:8px solid;padding:.5em 1em;background:#fafafa}
+.verdict-word{font-size:1.4em;margin:.2em 0}.muted{color:#666;font-size:.9em}
+.caption{color:#444;font-size:.9em}.plot{margin:1em 0}.plot-note{color:#666;font-style:italic}
+.flow{display:flex;flex-direction:column;align-items:flex-start;gap:.2em}
+.box{border:2px solid #444;padding:.4em .8em;min-width:18em}.box.side{border-style:dashed}
+.box ul{margin:.2em 0}.arrow{font-size:1.4em;padding-left:2em}
+nav a{margin-right:1em}code{font-size:.88em;word-break:break-all}
+@media print{nav{display:none}body{max-width:none;padding:0}h2{break-after:avoid}
+section,.plot,table{break-inside:avoid}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+)";
+
+constexpr const char* kScript = R"(
+(function () {
+  document.querySelectorAll('script[type="application/json"][data-plot]').forEach(function (node) {
+    var target = document.getElementById(node.getAttribute('data-plot'));
+    target.textContent = '';
+    vegaEmbed(target, JSON.parse(node.textContent), {actions: false, renderer: 'svg'})
+      .then(function () { target.setAttribute('data-rendered', 'yes'); })
+      .catch(function (error) {
+        target.textContent = 'The plot could not be drawn: ' + error;
+        console.error(error);
+      });
+  });
+})();
+)";
+
+// JSON inside a <script> element: "<" written as \u003c, so no value can end the element.
+std::string ScriptJson(const json& value) {
+  std::string text = value.dump();
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string EscapeHtml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+ReportCases ReportCasesOf(const data::CaseTable& table) {
+  std::vector<std::uint8_t> indeterminate(table.size(), 0);
+  for (const auto& item : table.indeterminate) {
+    if (item.index < indeterminate.size()) indeterminate[item.index] = 1;
+  }
+  ReportCases cases;
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (indeterminate[i] != 0) {
+      ++cases.without_score;
+    } else {
+      (table.truth[i] == 1 ? cases.positive_scores : cases.negative_scores)
+          .push_back(table.score[i]);
+    }
+  }
+  return cases;
+}
+
+Result<ReportCases> ReadReportCases(const std::string& cases_csv) {
+  auto source = io::OpenRecordSource(cases_csv, {"truth", "score", "output"});
+  if (!source.ok()) return source.status();
+  ReportCases cases;
+  while (true) {
+    auto more = (*source)->Next();
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    const auto truth = (*source)->Value(0), score = (*source)->Value(1);
+    const auto output = (*source)->Value(2);
+    const auto where = [&](std::string_view what) {
+      return InvalidInput(fmt::format("{} line {}: {}", cases_csv, (*source)->line(), what));
+    };
+    if (!truth || (*truth != "0" && *truth != "1")) return where("truth is neither 0 nor 1");
+    if (output && *output != "ok") {
+      ++cases.without_score;
+      continue;
+    }
+    char* end = nullptr;
+    const std::string text(score.value_or(""));
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value)) {
+      return where(fmt::format("score '{}' is not a finite number", text));
+    }
+    (*truth == "1" ? cases.positive_scores : cases.negative_scores).push_back(value);
+  }
+  return cases;
+}
+
+std::string RenderHtmlReport(const json& evidence, const ReportCases& cases) {
+  ReportContext context{evidence, cases, {}};
+  std::vector<Section> sections;
+  for (SectionBuilder build : kSections) {
+    if (auto section = build(context)) sections.push_back(std::move(*section));
+  }
+  const json& protocol = Member(evidence, "protocol");
+  const std::string title = EscapeHtml(protocol.value("title", std::string("assay evidence")));
+
+  std::string html = fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>{0} &mdash; evidence report</title>\n<style>{1}</style>\n</head>\n<body>\n"
+      "<header><h1>{0}</h1><p class=\"muted\">Evidence report by assay {2}, from the evidence "
+      "of {3}</p></header>\n<nav>",
+      title, kStyle, Text(Member(evidence["tool"], "version")), Text(Member(evidence, "created")));
+  for (const auto& section : sections) {
+    html += fmt::format("<a href=\"#{}\">{}</a>", section.id, section.title);
+  }
+  html += "</nav>\n";
+  for (const auto& section : sections) {
+    html += fmt::format("<section id=\"{}\">\n<h2>{}</h2>\n{}\n</section>\n", section.id,
+                        section.title, section.body);
+  }
+  for (const auto& [id, spec] : context.plots) {
+    html += fmt::format("<script type=\"application/json\" data-plot=\"{}\">{}</script>\n", id,
+                        ScriptJson(spec));
+  }
+  for (const auto& script : ReportScripts()) {
+    html += fmt::format("<script data-library=\"{} {}\">\n", script.name, script.version);
+    html += script.source;
+    html += "\n</script>\n";
+  }
+  html += fmt::format("<script>{}</script>\n</body>\n</html>\n", kScript);
+  return html;
+}
+
+}  // namespace assay::report

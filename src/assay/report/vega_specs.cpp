@@ -1,0 +1,352 @@
+#include "assay/report/vega_specs.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <set>
+
+#include "assay/stats/proportion.h"
+
+namespace assay::report {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kSchema = "https://vega.github.io/schema/vega-lite/v6.json";
+constexpr const char* kBlue = "#0072B2";
+constexpr const char* kOrange = "#E69F00";
+constexpr const char* kGrey = "#999999";
+
+json Base(std::string_view title, std::string_view description) {
+  return {{"$schema", kSchema},
+          {"title", title},
+          {"description", description},
+          {"width", 420},
+          {"height", 320},
+          {"config", {{"font", "system-ui, sans-serif"}, {"view", {{"stroke", nullptr}}}}}};
+}
+
+double NumberOr(const json& value, double fallback) {
+  return value.is_number() ? value.get<double>() : fallback;
+}
+
+// The overall (subgroup null) finding of `metric` at `threshold`, or null.
+const json* OverallFinding(const json& evidence, std::string_view metric, double threshold) {
+  for (const auto& finding : Member(evidence, "findings")) {
+    if (finding.value("metric", "") != metric || !finding["subgroup"].is_null()) continue;
+    if (NumberOr(finding["threshold"], NAN) == threshold) return &finding;
+  }
+  return nullptr;
+}
+
+// Keeps the curve's corners and enough points that no kept segment moves
+// more than 1/max_points in sensitivity or in 1 - specificity.
+std::vector<std::size_t> ThinCurve(const json& curve, std::size_t max_points) {
+  std::vector<std::size_t> kept;
+  if (curve.empty()) return kept;
+  const double step = 1.0 / static_cast<double>(std::max<std::size_t>(max_points, 2));
+  kept.push_back(0);
+  for (std::size_t i = 1; i + 1 < curve.size(); ++i) {
+    const json& last = curve[kept.back()];
+    const double moved = std::max(
+        std::fabs(curve[i]["sensitivity"].get<double>() - last["sensitivity"].get<double>()),
+        std::fabs(curve[i]["specificity"].get<double>() - last["specificity"].get<double>()));
+    if (moved >= step) kept.push_back(i);
+  }
+  if (curve.size() > 1) kept.push_back(curve.size() - 1);
+  return kept;
+}
+
+json OperatingPointLayer(const json& evidence) {
+  json values = json::array();
+  for (const auto& point : Member(evidence, "operating_points")) {
+    if (!point["threshold"].is_number()) continue;
+    const double threshold = point["threshold"].get<double>();
+    const json* sensitivity = OverallFinding(evidence, "sensitivity", threshold);
+    const json* specificity = OverallFinding(evidence, "specificity", threshold);
+    if (sensitivity == nullptr || specificity == nullptr) continue;
+    values.push_back(
+        {{"fpr", 1.0 - (*specificity)["estimate"].get<double>()},
+         {"tpr", (*sensitivity)["estimate"].get<double>()},
+         {"label", fmt::format("{} {:g}", point.value("rule", "threshold"), threshold)}});
+  }
+  return {{"data", {{"values", values}}},
+          {"mark", {{"type", "point"}, {"filled", true}, {"size", 90}, {"shape", "diamond"}}},
+          {"encoding",
+           {{"x", {{"field", "fpr"}, {"type", "quantitative"}}},
+            {"y", {{"field", "tpr"}, {"type", "quantitative"}}},
+            {"color", {{"value", kOrange}}},
+            {"tooltip",
+             json::array({{{"field", "label"}, {"title", "operating point"}},
+                          {{"field", "tpr"}, {"title", "sensitivity"}, {"format", ".3f"}},
+                          {{"field", "fpr"}, {"title", "1 - specificity"}, {"format", ".3f"}}})}}}};
+}
+
+}  // namespace
+
+const json& Member(const json& object, std::string_view key) {
+  static const json kAbsent;
+  if (!object.is_object()) return kAbsent;
+  const auto found = object.find(key);
+  return found == object.end() ? kAbsent : *found;
+}
+
+ScoreHistogram MakeScoreHistogram(const std::vector<double>& positive_scores,
+                                  const std::vector<double>& negative_scores, std::size_t bins) {
+  ScoreHistogram histogram;
+  if (positive_scores.empty() && negative_scores.empty()) return histogram;
+  const auto range = [](const std::vector<double>& scores) {
+    if (scores.empty()) return std::pair<double, double>{INFINITY, -INFINITY};
+    const auto [low, high] = std::minmax_element(scores.begin(), scores.end());
+    return std::pair<double, double>{*low, *high};
+  };
+  const auto [low_positive, high_positive] = range(positive_scores);
+  const auto [low_negative, high_negative] = range(negative_scores);
+  histogram.lower = std::min(low_positive, low_negative);
+  histogram.upper = std::max(high_positive, high_negative);
+  if (!(histogram.upper > histogram.lower)) bins = 1;
+  histogram.positives.assign(bins, 0);
+  histogram.negatives.assign(bins, 0);
+  const double width = (histogram.upper - histogram.lower) / static_cast<double>(bins);
+  const auto bin_of = [&](double score) {
+    if (!(width > 0.0)) return std::size_t{0};
+    const auto bin = static_cast<std::size_t>((score - histogram.lower) / width);
+    return std::min(bin, bins - 1);
+  };
+  for (double score : positive_scores) ++histogram.positives[bin_of(score)];
+  for (double score : negative_scores) ++histogram.negatives[bin_of(score)];
+  return histogram;
+}
+
+VerdictStyle StyleOf(std::string_view word) {
+  if (word == "supported" || word == "consistent" || word == "sufficient" || word == "passed") {
+    return {"#009E73", "circle", "\u2714"};
+  }
+  if (word == "not_supported" || word == "signal" || word == "contradicted" || word == "failed") {
+    return {"#D55E00", "cross", "\u2716"};
+  }
+  if (word == "inconclusive" || word == "insufficient") return {kOrange, "diamond", "?"};
+  return {kGrey, "square", "\u2013"};
+}
+
+json RocSpec(const json& evidence, std::size_t max_points) {
+  const json& curve = Member(evidence, "roc_curve");
+  if (curve.size() < 2) return nullptr;
+  const double positives = NumberOr(evidence["n_positive"], 0.0);
+  json values = json::array();
+  for (std::size_t i : ThinCurve(curve, max_points)) {
+    const double sensitivity = curve[i]["sensitivity"].get<double>();
+    const auto successes = static_cast<std::uint64_t>(std::llround(sensitivity * positives));
+    const auto band = stats::ProportionInterval(successes, static_cast<std::uint64_t>(positives),
+                                                0.95, stats::ProportionMethod::kWilson);
+    values.push_back({{"fpr", 1.0 - curve[i]["specificity"].get<double>()},
+                      {"tpr", sensitivity},
+                      {"lower", band.lower},
+                      {"upper", band.upper}});
+  }
+  const json x = {{"field", "fpr"},
+                  {"type", "quantitative"},
+                  {"title", "1 - specificity (false positive rate)"},
+                  {"scale", {{"domain", {0, 1}}}}};
+  const json y = {{"field", "tpr"},
+                  {"type", "quantitative"},
+                  {"title", "sensitivity (true positive rate)"},
+                  {"scale", {{"domain", {0, 1}}}}};
+  json spec = Base("ROC curve",
+                   "Empirical ROC curve with a pointwise 95% Wilson band for "
+                   "sensitivity and the protocol's operating points");
+  spec["layer"] = json::array(
+      {{{"data", {{"values", json::array({{{"fpr", 0}, {"tpr", 0}}, {{"fpr", 1}, {"tpr", 1}}})}}},
+        {"mark", {{"type", "line"}, {"strokeDash", {4, 4}}, {"color", kGrey}}},
+        {"encoding", {{"x", x}, {"y", y}}}},
+       {{"data", {{"values", values}}},
+        {"mark", {{"type", "area"}, {"opacity", 0.25}, {"color", kBlue}}},
+        {"encoding",
+         {{"x", x},
+          {"y", {{"field", "lower"}, {"type", "quantitative"}}},
+          {"y2", {{"field", "upper"}}}}}},
+       {{"data", {{"values", values}}},
+        {"mark", {{"type", "line"}, {"color", kBlue}, {"interpolate", "step-after"}}},
+        {"encoding", {{"x", x}, {"y", y}}}},
+       OperatingPointLayer(evidence)});
+  return spec;
+}
+
+json ReliabilitySpec(const json& evidence) {
+  json values = json::array();
+  for (const auto& bin : Member(evidence, "reliability")) {
+    if (NumberOr(bin["count"], 0.0) <= 0.0) continue;
+    values.push_back({{"predicted", bin["mean_predicted"]},
+                      {"observed", bin["observed_rate"]},
+                      {"cases", bin["count"]}});
+  }
+  if (values.empty()) return nullptr;
+  const json x = {{"field", "predicted"},
+                  {"type", "quantitative"},
+                  {"title", "mean predicted probability"},
+                  {"scale", {{"domain", {0, 1}}}}};
+  const json y = {{"field", "observed"},
+                  {"type", "quantitative"},
+                  {"title", "observed rate of positives"},
+                  {"scale", {{"domain", {0, 1}}}}};
+  json spec = Base("Reliability (calibration)",
+                   "Observed rate of positives against mean predicted probability per bin");
+  spec["layer"] =
+      json::array({{{"data",
+                     {{"values", json::array({{{"predicted", 0}, {"observed", 0}},
+                                              {{"predicted", 1}, {"observed", 1}}})}}},
+                    {"mark", {{"type", "line"}, {"strokeDash", {4, 4}}, {"color", kGrey}}},
+                    {"encoding", {{"x", x}, {"y", y}}}},
+                   {{"data", {{"values", values}}},
+                    {"mark", {{"type", "line"}, {"point", true}, {"color", kBlue}}},
+                    {"encoding",
+                     {{"x", x},
+                      {"y", y},
+                      {"tooltip", json::array({{{"field", "predicted"}, {"format", ".3f"}},
+                                               {{"field", "observed"}, {"format", ".3f"}},
+                                               {{"field", "cases"}}})}}}}});
+  return spec;
+}
+
+json ForestSpec(const json& evidence, const std::string& endpoint) {
+  json values = json::array();
+  std::string metric;
+  for (const auto& result : Member(evidence, "subgroup_results")) {
+    if (result.value("endpoint", "") != endpoint || !result["finding"].is_object()) continue;
+    const json& finding = result["finding"];
+    const json& ci = result["adjusted_ci"].is_object() ? result["adjusted_ci"] : finding["ci"];
+    if (!ci.is_object() || !finding["estimate"].is_number()) continue;
+    metric = finding.value("metric", "");
+    const std::string status = result["verdict"].is_string()
+                                   ? result["verdict"].get<std::string>()
+                                   : result.value("status", std::string());
+    values.push_back({{"subgroup", fmt::format("{} = {}", result["subgroup"].value("column", ""),
+                                               result["subgroup"].value("value", ""))},
+                      {"estimate", finding["estimate"]},
+                      {"lower", ci["lower"]},
+                      {"upper", ci["upper"]},
+                      {"cases", finding["n"]},
+                      {"status", status}});
+  }
+  if (values.empty()) return nullptr;
+
+  std::optional<double> goal;
+  for (const auto& item : Member(evidence, "endpoints")) {
+    if (item.value("id", "") == endpoint && item["goal"].is_number()) goal = item["goal"];
+  }
+  json domain = json::array(), colours = json::array(), shapes = json::array();
+  for (const char* word : {"consistent", "supported", "signal", "not_supported", "inconclusive",
+                           "insufficient_data"}) {
+    const VerdictStyle style = StyleOf(word);
+    domain.push_back(word);
+    colours.push_back(style.colour);
+    shapes.push_back(style.shape);
+  }
+  const json y = {
+      {"field", "subgroup"}, {"type", "nominal"}, {"sort", nullptr}, {"title", nullptr}};
+  const json x = {{"field", "estimate"}, {"type", "quantitative"}, {"title", metric}};
+  json spec = Base(fmt::format("Subgroups: {}", endpoint),
+                   "Estimate and interval per subgroup with the goal line");
+  spec["height"] = json{{"step", 18}};
+  spec["data"] = {{"values", values}};
+  json layers =
+      json::array({{{"mark", {{"type", "rule"}, {"color", "#555555"}}},
+                    {"encoding",
+                     {{"y", y},
+                      {"x", {{"field", "lower"}, {"type", "quantitative"}, {"title", metric}}},
+                      {"x2", {{"field", "upper"}}}}}},
+                   {{"mark", {{"type", "point"}, {"filled", true}, {"size", 70}}},
+                    {"encoding",
+                     {{"y", y},
+                      {"x", x},
+                      {"color",
+                       {{"field", "status"},
+                        {"type", "nominal"},
+                        {"scale", {{"domain", domain}, {"range", colours}}}}},
+                      {"shape",
+                       {{"field", "status"},
+                        {"type", "nominal"},
+                        {"scale", {{"domain", domain}, {"range", shapes}}}}},
+                      {"tooltip", json::array({{{"field", "subgroup"}},
+                                               {{"field", "estimate"}, {"format", ".3f"}},
+                                               {{"field", "lower"}, {"format", ".3f"}},
+                                               {{"field", "upper"}, {"format", ".3f"}},
+                                               {{"field", "cases"}},
+                                               {{"field", "status"}}})}}}}});
+  if (goal) {
+    layers.push_back({{"data", {{"values", json::array({{{"goal", *goal}}})}}},
+                      {"mark", {{"type", "rule"}, {"strokeDash", {6, 3}}, {"color", "#000000"}}},
+                      {"encoding", {{"x", {{"field", "goal"}, {"type", "quantitative"}}}}}});
+  }
+  spec["layer"] = std::move(layers);
+  return spec;
+}
+
+json ScoreDistributionSpec(const ScoreHistogram& histogram, const std::string& positive_label,
+                           const std::string& negative_label) {
+  if (histogram.positives.empty()) return nullptr;
+  const double width =
+      (histogram.upper - histogram.lower) / static_cast<double>(histogram.positives.size());
+  json values = json::array();
+  for (std::size_t i = 0; i < histogram.positives.size(); ++i) {
+    const double from = histogram.lower + width * static_cast<double>(i);
+    const double to = i + 1 == histogram.positives.size() ? histogram.upper : from + width;
+    values.push_back(
+        {{"from", from}, {"to", to}, {"truth", positive_label}, {"cases", histogram.positives[i]}});
+    values.push_back(
+        {{"from", from}, {"to", to}, {"truth", negative_label}, {"cases", histogram.negatives[i]}});
+  }
+  json spec = Base("Score distributions by truth",
+                   "Histogram of model scores of positives and "
+                   "negatives");
+  spec["data"] = {{"values", values}};
+  spec["mark"] = {{"type", "bar"}, {"opacity", 0.6}, {"binSpacing", 0}};
+  spec["encoding"] = {
+      {"x", {{"field", "from"}, {"type", "quantitative"}, {"title", "score"}}},
+      {"x2", {{"field", "to"}}},
+      {"y", {{"field", "cases"}, {"type", "quantitative"}, {"stack", nullptr}, {"title", "cases"}}},
+      {"color",
+       {{"field", "truth"},
+        {"type", "nominal"},
+        {"scale", {{"domain", {positive_label, negative_label}}, {"range", {kOrange, kBlue}}}}}},
+      {"tooltip", json::array({{{"field", "truth"}},
+                               {{"field", "from"}, {"format", ".3g"}},
+                               {{"field", "to"}, {"format", ".3g"}},
+                               {{"field", "cases"}}})}};
+  return spec;
+}
+
+json SubgroupCountsSpec(const json& evidence) {
+  json values = json::array();
+  std::set<std::string> seen;  // every finding of a level carries the same counts
+  for (const auto& finding : Member(evidence, "findings")) {
+    if (!finding["subgroup"].is_object()) continue;
+    const std::string level = fmt::format("{} = {}", finding["subgroup"].value("column", ""),
+                                          finding["subgroup"].value("value", ""));
+    if (!seen.insert(level).second) continue;
+    values.push_back(
+        {{"subgroup", level}, {"class", "positives"}, {"cases", finding["n_positive"]}});
+    values.push_back(
+        {{"subgroup", level}, {"class", "negatives"}, {"cases", finding["n_negative"]}});
+  }
+  if (values.empty()) return nullptr;
+  json spec = Base("Cases per subgroup", "Positives and negatives per subgroup level");
+  spec["height"] = json{{"step", 18}};
+  spec["data"] = {{"values", values}};
+  spec["mark"] = "bar";
+  spec["encoding"] = {
+      {"y", {{"field", "subgroup"}, {"type", "nominal"}, {"sort", nullptr}, {"title", nullptr}}},
+      {"x", {{"field", "cases"}, {"type", "quantitative"}, {"title", "cases"}}},
+      {"color",
+       {{"field", "class"},
+        {"type", "nominal"},
+        {"scale", {{"domain", {"positives", "negatives"}}, {"range", {kOrange, kBlue}}}}}},
+      {"tooltip",
+       json::array({{{"field", "subgroup"}}, {{"field", "class"}}, {{"field", "cases"}}})}};
+  return spec;
+}
+
+}  // namespace assay::report

@@ -1,0 +1,62 @@
+// Vega-Lite specifications of the report's plots, built from the content of
+// an `assay run` evidence.json. Every plot of the report is one of these
+// JSON documents, rendered in the browser by Vega-Lite; assay draws nothing
+// itself. Each function returns null when the evidence holds nothing to plot.
+//
+// Verdict and status colours come from the Okabe-Ito palette (distinguishable
+// with the common colour-vision deficiencies) and always travel with a shape
+// and a word in the tooltip and legend, never as the only carrier.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace assay::report {
+
+// `object[key]` without copying, or a null value when `object` is not an
+// object or lacks the key (the evidence documents are read, never changed).
+const nlohmann::json& Member(const nlohmann::json& object, std::string_view key);
+
+// Counts of scores by truth over equal-width bins of [lower, upper].
+struct ScoreHistogram {
+  double lower = 0.0, upper = 0.0;
+  std::vector<std::uint64_t> positives, negatives;  // one count per bin
+};
+
+// `bins` equal-width bins spanning the smallest to the largest score (one
+// bin when all scores are equal). Empty histogram without scores.
+ScoreHistogram MakeScoreHistogram(const std::vector<double>& positive_scores,
+                                  const std::vector<double>& negative_scores, std::size_t bins);
+
+// A colour and a shape for each verdict or subgroup status word
+// ("supported", "signal", ...); grey and a square for unknown words.
+struct VerdictStyle {
+  std::string_view colour, shape, symbol;  // symbol: a character shown beside the word
+};
+VerdictStyle StyleOf(std::string_view verdict_or_status);
+
+// The ROC curve (at most `max_points` points kept where it bends most), the
+// diagonal, a pointwise Wilson band for sensitivity at each threshold and the
+// protocol's operating points.
+nlohmann::json RocSpec(const nlohmann::json& evidence, std::size_t max_points = 600);
+
+// Observed event rate against mean predicted probability per reliability bin,
+// with the line of perfect calibration.
+nlohmann::json ReliabilitySpec(const nlohmann::json& evidence);
+
+// Subgroup estimates with intervals for one primary endpoint, the goal line
+// (the subgroup goal, else the endpoint's goal) and colour by status.
+nlohmann::json ForestSpec(const nlohmann::json& evidence, const std::string& endpoint);
+
+// Score histograms of positives and negatives.
+nlohmann::json ScoreDistributionSpec(const ScoreHistogram& histogram,
+                                     const std::string& positive_label,
+                                     const std::string& negative_label);
+
+// Positives and negatives per subgroup level, as stacked bars.
+nlohmann::json SubgroupCountsSpec(const nlohmann::json& evidence);
+
+}  // namespace assay::report

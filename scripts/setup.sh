@@ -15,7 +15,7 @@ packages=(
   r-base-core r-cran-proc python3 python3-numpy python3-scipy python3-sklearn
   python3-statsmodels python3-jsonschema
   # the HTML report's PDF and its browser test
-  chromium
+  chromium poppler-utils
 )
 # Node.js and npm install the report's scripts (package-lock.json); a machine
 # that already has them (from any source) keeps its own.

@@ -303,9 +303,10 @@ TEST(BundleRerun, ExampleRerunsIdenticallyAndFindsAnEditedNumber) {
   TemporaryDirectory dir;
   const ExampleRun run = RunExample();
   const auto outputs = StudyOutputs(run.protocol, run.study, SomeRunContext(run.protocol));
-  ASSERT_EQ(outputs.size(), 2u);
+  ASSERT_EQ(outputs.size(), 3u);
   EXPECT_EQ(outputs[0].first, "evidence.json");
   EXPECT_EQ(outputs[1].first, "cases.csv");
+  EXPECT_EQ(outputs[2].first, "report.html");
   ASSERT_TRUE(WriteBundle(dir.Path("bundle"), outputs,
                           {{"protocol", run.protocol.path}, {"cases", run.protocol.cases}},
                           SomeManifest())

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "assay/core/sha256.h"
+#include "assay/evidence/study_json.h"
 #include "assay/stats/multiplicity.h"
 #include "test_files.h"
 
@@ -319,6 +320,34 @@ TEST(StudyCasesNeeded, NonInferiorityOnTheBadSideIsDecidedAgainst) {
   ASSERT_GE(enough, 2);
   EXPECT_EQ(Endpoint(RunProtocol(dir, protocol, Paired(enough, 70, 5, 15)), "sens_ni").verdict,
             Verdict::kNotSupported);
+}
+
+}  // namespace
+}  // namespace assay::evidence
+
+namespace assay::evidence {
+namespace {
+
+// Verdict words are coloured only when asked (a terminal), and the columns stay aligned.
+TEST(FormatStudySummary, ColoursVerdictsOnlyWhenAsked) {
+  TemporaryDirectory dir;
+  const std::string text = ProtocolText("", "");
+  dir.Write("cases.csv", TwoByTwo(75, 170));
+  auto protocol = LoadProtocol(dir.Write("protocol.toml", text));
+  ASSERT_TRUE(protocol.ok());
+  auto study = RunStudy(*protocol);
+  ASSERT_TRUE(study.ok());
+  const std::string plain = FormatStudySummary(*protocol, *study);
+  const std::string coloured = FormatStudySummary(*protocol, *study, true);
+  EXPECT_EQ(plain.find('\033'), std::string::npos);
+  EXPECT_NE(coloured.find("\033[1;33minconclusive\033[0m"), std::string::npos) << coloured;
+  std::string stripped = coloured;
+  for (const char* code : {"\033[1;33m", "\033[1;32m", "\033[1;31m", "\033[1;2m", "\033[0m"}) {
+    for (auto at = stripped.find(code); at != std::string::npos; at = stripped.find(code)) {
+      stripped.erase(at, std::string(code).size());
+    }
+  }
+  EXPECT_EQ(stripped, plain);
 }
 
 }  // namespace

@@ -2,9 +2,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <tbb/global_control.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -113,7 +115,9 @@ int RunStudyCommand(const RunArguments& arguments, const std::string& command_li
   auto run_id = registry->RecordRun(record);
   if (!run_id.ok()) return ReportFailure(run_id.status());
 
-  std::fputs(evidence::FormatStudySummary(*protocol, *study).c_str(), stdout);
+  const char* no_colour = std::getenv("NO_COLOR");
+  const bool colour = ::isatty(::fileno(stdout)) != 0 && (no_colour == nullptr || *no_colour == 0);
+  std::fputs(evidence::FormatStudySummary(*protocol, *study, colour).c_str(), stdout);
   std::fputs("\n", stdout);
   std::fputs(report::FormatEvaluation(study->table, study->evaluation).c_str(), stdout);
   if (!arguments.out.empty()) spdlog::info("wrote the evidence bundle {}", arguments.out);

@@ -142,9 +142,22 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
   return document;
 }
 
-std::string FormatStudySummary(const Protocol& protocol, const StudyResult& study) {
+// `word` padded to `width`, in the ANSI colour of its verdict when `colour` is set:
+// green for supported/sufficient, red for not supported/contradicted, yellow otherwise.
+std::string Painted(std::string_view word, std::size_t width, bool colour) {
+  const std::string padded = fmt::format("{:<{}}", word, width);
+  if (!colour) return padded;
+  const char* code = "33";
+  if (word == "supported" || word == "sufficient") code = "32";
+  if (word == "not_supported" || word == "contradicted") code = "31";
+  if (word == "not_evaluable") code = "2";
+  const std::size_t end = padded.find_last_not_of(' ') + 1;
+  return fmt::format("\033[1;{}m{}\033[0m{}", code, padded.substr(0, end), padded.substr(end));
+}
+
+std::string FormatStudySummary(const Protocol& protocol, const StudyResult& study, bool colour) {
   std::string out = fmt::format("{}\nOverall for {}: {}\n", protocol.title, protocol.purpose,
-                                OverallVerdictName(study.overall));
+                                Painted(OverallVerdictName(study.overall), 0, colour));
   out += study.context.locked_at
              ? fmt::format("Protocol: byte-identical to the one locked at {}\n",
                            *study.context.locked_at)
@@ -152,9 +165,10 @@ std::string FormatStudySummary(const Protocol& protocol, const StudyResult& stud
   for (const auto& reason : study.reasons) out += "  - " + reason + "\n";
   out += "\nEndpoints:\n";
   for (const auto& endpoint : study.endpoints) {
-    out += fmt::format("  {:<28} {:<10} {:<14} {}{}\n", endpoint.spec.id,
+    out += fmt::format("  {:<28} {:<10} {} {}{}\n", endpoint.spec.id,
                        endpoint.spec.primary ? "primary" : "secondary",
-                       VerdictName(endpoint.verdict), endpoint.reason, CasesNeededText(endpoint));
+                       Painted(VerdictName(endpoint.verdict), 14, colour), endpoint.reason,
+                       CasesNeededText(endpoint));
     if (endpoint.bounding.size() == 2 && endpoint.bounding[0].finding &&
         endpoint.bounding[1].finding) {
       out += fmt::format(

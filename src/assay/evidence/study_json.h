@@ -14,7 +14,9 @@ namespace assay::evidence {
 nlohmann::json StudyToJson(const Protocol& protocol, const StudyResult& study,
                            const RunContext& context);
 
-// Plain-language summary, verdict first, for the terminal.
-std::string FormatStudySummary(const Protocol& protocol, const StudyResult& study);
+// Plain-language summary, verdict first, for the terminal; verdict words in
+// ANSI colours when `colour` is set (the caller decides: a terminal, no NO_COLOR).
+std::string FormatStudySummary(const Protocol& protocol, const StudyResult& study,
+                               bool colour = false);
 
 }  // namespace assay::evidence

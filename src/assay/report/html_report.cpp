@@ -457,7 +457,8 @@ th{background:#f2f2f2}.facts th,.facts td:first-child{font-weight:600;width:14em
 .box ul{margin:.2em 0}.arrow{font-size:1.4em;padding-left:2em}
 nav a{margin-right:1em}code{font-size:.88em;word-break:break-all}
 @media print{nav{display:none}body{max-width:none;padding:0}h2{break-after:avoid}
-section,.plot,table{break-inside:avoid}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+section,.plot,tr{break-inside:avoid}table{width:100%}
+*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 )";
 
 constexpr const char* kScript = R"(

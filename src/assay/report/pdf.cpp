@@ -1,5 +1,6 @@
 #include "assay/report/pdf.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -35,15 +37,22 @@ class TemporaryProfile {
   std::string path_;
 };
 
-// Runs `arguments` (no shell) and waits at most `timeout_seconds`; the exit
-// status, or -1 when it could not start or was stopped for taking too long.
-int RunProgram(const std::vector<std::string>& arguments, int timeout_seconds) {
+// Runs `arguments` (no shell), its output going to `log`, and waits at most
+// `timeout_seconds`; the exit status, or -1 when it could not start or was
+// stopped for taking too long.
+int RunProgram(const std::vector<std::string>& arguments, const std::string& log,
+               int timeout_seconds) {
   std::vector<char*> argv;
   for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
   const pid_t child = ::fork();
   if (child < 0) return -1;
   if (child == 0) {
+    const int output = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (output >= 0) {
+      ::dup2(output, STDOUT_FILENO);
+      ::dup2(output, STDERR_FILENO);
+    }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -60,11 +69,25 @@ int RunProgram(const std::vector<std::string>& arguments, int timeout_seconds) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// The last few lines a program wrote, for an error message.
+std::string LastLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  constexpr std::size_t kShown = 3;
+  std::string text;
+  for (std::size_t i = lines.size() > kShown ? lines.size() - kShown : 0; i < lines.size(); ++i) {
+    text += (text.empty() ? "" : " | ") + lines[i];
+  }
+  return text.empty() ? "none" : text;
+}
+
 }  // namespace
 
 std::optional<std::string> FindChromium() {
   if (const char* chosen = std::getenv("ASSAY_CHROMIUM"); chosen != nullptr && *chosen != '\0') {
-    return std::string(chosen);
+    if (::access(chosen, X_OK) == 0) return std::string(chosen);
+    return std::nullopt;
   }
   const char* path = std::getenv("PATH");
   std::string folders = path != nullptr ? path : "/usr/bin:/bin";
@@ -89,6 +112,7 @@ Status RenderPdf(const std::string& html_path, const std::string& pdf_path, int 
   TemporaryProfile profile;
   if (profile.path().empty()) return IoError("cannot create a temporary Chromium profile");
   fs::remove(pdf, error);
+  const std::string log = profile.path() + "/chromium.log";
 
   // Background networking off: a report needs no network, and a closed one makes it fail.
   const int status =
@@ -97,10 +121,10 @@ Status RenderPdf(const std::string& html_path, const std::string& pdf_path, int 
                   "--user-data-dir=" + profile.path(), "--run-all-compositor-stages-before-draw",
                   "--virtual-time-budget=20000", "--no-pdf-header-footer",
                   "--print-to-pdf=" + pdf.string(), "file://" + html.string()},
-                 timeout_seconds);
+                 log, timeout_seconds);
   if (status != 0) {
-    return IoError(
-        fmt::format("{} could not print {} (exit status {})", *chromium, html.string(), status));
+    return IoError(fmt::format("{} could not print {} (exit status {}; its last messages: {})",
+                               *chromium, html.string(), status, LastLines(log)));
   }
   if (!fs::exists(pdf, error) || fs::file_size(pdf, error) == 0) {
     return IoError(fmt::format("{} wrote no PDF for {}", *chromium, html.string()));

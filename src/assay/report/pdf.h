@@ -18,8 +18,9 @@ inline constexpr const char* kChromiumMissing =
     "headless Chromium is needed for --pdf and was not found: install the Debian package "
     "'chromium' (apt-get install chromium), or set ASSAY_CHROMIUM to a Chromium program";
 
-// The Chromium program: $ASSAY_CHROMIUM when set, else the first of
-// chromium, chromium-browser, google-chrome on PATH; nullopt when none is found.
+// The Chromium program: $ASSAY_CHROMIUM when set (nullopt when that is not an
+// executable), else the first of chromium, chromium-browser, google-chrome on
+// PATH; nullopt when none is found.
 std::optional<std::string> FindChromium();
 
 // Prints `html_path` to `pdf_path` (A4, no header or footer, backgrounds kept).

@@ -5,6 +5,7 @@
 #   2. 2,000 stratified bootstrap AUCs, 10^5 cases, vs R pROC ci.auc (>= 100x)
 #   3. peak memory of `assay evaluate` on 10^7 cases (<= 100 bytes per case)
 #   4. coverage of the 95% DeLong, BCa and Wilson intervals (in [0.94, 0.96])
+#   5. report.html of 10^6 cases and 50 subgroups: size (< 5 MB), first plot drawn (< 3 s)
 # Takes about a minute and a half on two cores. Exits 1 if a benchmark fails to run;
 # a target not met is reported in the table, not as a failure.
 # Usage: bench/run_all.sh [build directory, default build]
@@ -31,6 +32,7 @@ run "1. AUC + DeLong vs scikit-learn" "$build/bench/auc_delong_bench"
 run "2. bootstrap vs pROC" "$build/bench/bootstrap_bench"
 run "3. peak memory" /usr/bin/python3 bench/memory_bench.py --assay "$build/src/assay"
 run "4. coverage" "$build/bench/coverage_bench" --check
+run "5. HTML report size and opening time" /usr/bin/python3 bench/report_bench.py "$build/src/assay"
 
 echo
 echo "== summary ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"

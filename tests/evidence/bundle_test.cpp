@@ -329,12 +329,13 @@ TEST(BundleRerun, ExampleRerunsIdenticallyAndFindsAnEditedNumber) {
   EXPECT_EQ((*rerun)[0].path, "evidence.json");
   EXPECT_EQ((*rerun)[0].what.rfind("rerun differs at /n_positive: 1", 0), 0u) << (*rerun)[0].what;
 
-  // Another version of assay records another tool version.
+  // Another version of assay records another tool version, which the report shows too.
   WriteText(dir.Path("bundle/evidence.json"), outputs[0].second);
   rerun = RerunBundle(dir.Path("bundle"), "9.9.9");
   ASSERT_TRUE(rerun.ok());
-  ASSERT_EQ(rerun->size(), 1u);
+  ASSERT_EQ(rerun->size(), 2u);
   EXPECT_EQ((*rerun)[0].what, "rerun differs at /tool/version: \"0.1.0\" vs \"9.9.9\"");
+  EXPECT_EQ((*rerun)[1].path, "report.html");
 }
 
 TEST(BundleRerun, EditedCasesCsvAndMissingProtocol) {

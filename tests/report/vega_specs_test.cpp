@@ -85,6 +85,7 @@ TEST(ForestSpec, GoalLineAndAStatusForEverySubgroup) {
   const json spec = ForestSpec(evidence, "sens");
   ASSERT_EQ(spec["data"]["values"].size(), 1u);
   EXPECT_EQ(spec["data"]["values"][0]["status"], "signal");
+  EXPECT_EQ(spec["layer"][1]["encoding"]["color"]["scale"]["domain"], json::array({"signal"}));
   EXPECT_EQ(spec["layer"].back()["data"]["values"][0]["goal"], 0.8);
   EXPECT_TRUE(ForestSpec(evidence, "other").is_null());
 }

@@ -85,6 +85,13 @@ json OperatingPointLayer(const json& evidence) {
                           {{"field", "fpr"}, {"title", "1 - specificity"}, {"format", ".3f"}}})}}}};
 }
 
+// "not_supported" -> "not supported", as the report's tables write it.
+std::string Spaced(std::string_view word) {
+  std::string out(word);
+  std::replace(out.begin(), out.end(), '_', ' ');
+  return out;
+}
+
 }  // namespace
 
 const json& Member(const json& object, std::string_view key) {
@@ -214,22 +221,27 @@ json ReliabilitySpec(const json& evidence) {
 json ForestSpec(const json& evidence, const std::string& endpoint) {
   json values = json::array();
   std::string metric;
+  std::vector<std::string> present;
   for (const auto& result : Member(evidence, "subgroup_results")) {
     if (result.value("endpoint", "") != endpoint || !result["finding"].is_object()) continue;
     const json& finding = result["finding"];
     const json& ci = result["adjusted_ci"].is_object() ? result["adjusted_ci"] : finding["ci"];
     if (!ci.is_object() || !finding["estimate"].is_number()) continue;
     metric = finding.value("metric", "");
+    // The verdict against a subgroup goal where there is one, else the status.
     const std::string status = result["verdict"].is_string()
                                    ? result["verdict"].get<std::string>()
                                    : result.value("status", std::string());
+    if (std::find(present.begin(), present.end(), status) == present.end()) {
+      present.push_back(status);
+    }
     values.push_back({{"subgroup", fmt::format("{} = {}", result["subgroup"].value("column", ""),
                                                result["subgroup"].value("value", ""))},
                       {"estimate", finding["estimate"]},
                       {"lower", ci["lower"]},
                       {"upper", ci["upper"]},
                       {"cases", finding["n"]},
-                      {"status", status}});
+                      {"status", Spaced(status)}});
   }
   if (values.empty()) return nullptr;
 
@@ -238,10 +250,12 @@ json ForestSpec(const json& evidence, const std::string& endpoint) {
     if (item.value("id", "") == endpoint && item["goal"].is_number()) goal = item["goal"];
   }
   json domain = json::array(), colours = json::array(), shapes = json::array();
+  // Only the words that occur, so the legend never shows two words in one style.
   for (const char* word : {"consistent", "supported", "signal", "not_supported", "inconclusive",
-                           "insufficient_data"}) {
+                           "insufficient_data", "not_evaluable"}) {
+    if (std::find(present.begin(), present.end(), word) == present.end()) continue;
     const VerdictStyle style = StyleOf(word);
-    domain.push_back(word);
+    domain.push_back(Spaced(word));
     colours.push_back(style.colour);
     shapes.push_back(style.shape);
   }
@@ -308,6 +322,7 @@ json ScoreDistributionSpec(const ScoreHistogram& histogram, const std::string& p
       {"x", {{"field", "from"}, {"type", "quantitative"}, {"title", "score"}}},
       {"x2", {{"field", "to"}}},
       {"y", {{"field", "cases"}, {"type", "quantitative"}, {"stack", nullptr}, {"title", "cases"}}},
+      {"y2", {{"datum", 0}}},  // bars rise from zero, not centred on the count
       {"color",
        {{"field", "truth"},
         {"type", "nominal"},

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
-# The main job, for now: evaluate the example triage model on its example
-# test set and print the result table (evidence in out/example/).
+# The main job, for now: apply the example study protocol to the example
+# triage model's test set; prints the verdicts and writes the evidence bundle
+# with its HTML report to out/example/ (open out/example/report.html).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-build/src/assay evaluate \
-  --cases examples/triage_cases.csv --truth truth --positive pneumothorax \
-  --score score --id study_id --cluster patient \
-  --group vendor --group site --group sex \
-  --threshold 0.5 --compare cleared_score --prevalence 0.05 \
-  --out out/example
+build/src/assay run examples/triage_protocol.toml --out out/example \
+  --registry out/registry.sqlite
+echo "report: out/example/report.html"

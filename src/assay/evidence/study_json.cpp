@@ -145,7 +145,7 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
 // `word` padded to `width`, in the ANSI colour of its verdict when `colour` is set:
 // green for supported/sufficient, red for not supported/contradicted, yellow otherwise.
 std::string Painted(std::string_view word, std::size_t width, bool colour) {
-  const std::string padded = fmt::format("{:<{}}", word, width);
+  std::string padded = fmt::format("{:<{}}", word, width);
   if (!colour) return padded;
   const char* code = "33";
   if (word == "supported" || word == "sufficient") code = "32";

@@ -43,6 +43,7 @@ class TemporaryProfile {
 int RunProgram(const std::vector<std::string>& arguments, const std::string& log,
                int timeout_seconds) {
   std::vector<char*> argv;
+  argv.reserve(arguments.size() + 1);
   for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
   const pid_t child = ::fork();

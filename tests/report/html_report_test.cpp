@@ -152,6 +152,21 @@ TEST(ReadReportCases, NamesTheLineOfABadScore) {
       << read.status().message();
 }
 
+// Evidence with fields missing or of the wrong type gives a report, not a crash.
+TEST(HtmlReport, SparseOrOddEvidenceStillRenders) {
+  for (const json& evidence :
+       {json::object(), json{{"endpoints", json::array()}},
+        json{{"endpoints", json::array({{{"id", 3}, {"verdict", nullptr}, {"threshold", "x"}}})},
+             {"overall", "not an object"},
+             {"protocol", {{"title", 7}}},
+             {"findings", json::array({{{"metric", "auc"}, {"subgroup", "odd"}}})},
+             {"roc_curve", json::array({json::object(), json::object()})}}}) {
+    const std::string html = RenderHtmlReport(evidence, {});
+    EXPECT_NE(html.find("<section id=\"summary\">"), std::string::npos);
+    EXPECT_NE(html.find("</html>"), std::string::npos);
+  }
+}
+
 TEST(EscapeHtml, ReplacesTheFiveSpecialCharacters) {
   EXPECT_EQ(EscapeHtml("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;");
   EXPECT_EQ(EscapeHtml("plain text"), "plain text");

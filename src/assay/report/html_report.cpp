@@ -60,9 +60,10 @@ std::string Badge(std::string_view word) {
 
 std::string Interval(const json& ci) {
   if (!ci.is_object()) return "&ndash;";
-  return fmt::format("{} to {} <span class=\"muted\">({:g}%, {})</span>", Number(ci["lower"]),
-                     Number(ci["upper"]), 100.0 * ci.value("level", 0.95),
-                     EscapeHtml(Words(ci.value("method", ""))));
+  return fmt::format("{} to {} <span class=\"muted\">({:g}%, {})</span>",
+                     Number(Member(ci, "lower")), Number(Member(ci, "upper")),
+                     100.0 * ValueOr(ci, "level", 0.95),
+                     EscapeHtml(Words(ValueOr(ci, "method", ""))));
 }
 
 // A plot placeholder that the page script fills; without scripts the note stays.
@@ -85,23 +86,20 @@ std::string Row(std::initializer_list<std::string> cells, bool header = false) {
 
 std::string Subgroup(const json& subgroup) {
   if (!subgroup.is_object()) return "all cases";
-  return Text(subgroup["column"]) + " = " + Text(subgroup["value"]);
+  return Text(Member(subgroup, "column")) + " = " + Text(Member(subgroup, "value"));
 }
 
 // "about 143 more positives" from an endpoint's cases_needed, or empty.
 std::string CasesNeededText(const json& needed) {
   if (!needed.is_object()) return "";
   std::vector<std::string> parts;
-  if (needed["precision_additional_positives"].is_number()) {
+  if (Member(needed, "precision_additional_positives").is_number()) {
     parts.push_back(
-        fmt::format("{} more positive", needed["precision_additional_positives"].dump()));
+        fmt::format("{} more positive", Member(needed, "precision_additional_positives").dump()));
   }
-  if (needed["precision_additional_negatives"].is_number()) {
+  if (Member(needed, "precision_additional_negatives").is_number()) {
     parts.push_back(
-        fmt::format("{} more negative", needed["precision_additional_negatives"].dump()));
-  }
-  if (needed["precision_additional_cases"].is_number()) {
-    parts.push_back(fmt::format("{} more", needed["precision_additional_cases"].dump()));
+        fmt::format("{} more negative", Member(needed, "precision_additional_negatives").dump()));
   }
   if (parts.empty()) return "no realistic number of further cases decides it at this estimate";
   std::string text = "about " + parts[0];
@@ -138,27 +136,27 @@ const char* Recommendation(std::string_view verdict) {
 std::vector<std::string> TopRisks(const json& evidence) {
   std::vector<std::string> risks;
   for (const auto& endpoint : Member(evidence, "endpoints")) {
-    if (endpoint.value("verdict", "") == "not_supported") {
-      risks.push_back(fmt::format("Claim <b>{}</b> is not supported: {}.", Text(endpoint["id"]),
-                                  Text(endpoint["reason"])));
+    if (ValueOr(endpoint, "verdict", "") == "not_supported") {
+      risks.push_back(fmt::format("Claim <b>{}</b> is not supported: {}.",
+                                  Text(Member(endpoint, "id")), Text(Member(endpoint, "reason"))));
     }
   }
   for (const auto& result : Member(evidence, "subgroup_results")) {
     const bool below_goal = Member(result, "verdict") == "not_supported";
-    if (result.value("status", "") != "signal" && !below_goal) continue;
-    const json& finding = result["finding"];
-    risks.push_back(
-        fmt::format("Subgroup <b>{}</b> ({}): {} {} ({}), {}.", Subgroup(result["subgroup"]),
-                    Text(result["endpoint"]), Text(Member(finding, "metric")),
-                    Number(Member(finding, "estimate")), Interval(Member(finding, "ci")),
-                    below_goal ? "below the subgroup goal" : "a signal of lower performance"));
+    if (ValueOr(result, "status", "") != "signal" && !below_goal) continue;
+    const json& finding = Member(result, "finding");
+    risks.push_back(fmt::format(
+        "Subgroup <b>{}</b> ({}): {} {} ({}), {}.", Subgroup(Member(result, "subgroup")),
+        Text(Member(result, "endpoint")), Text(Member(finding, "metric")),
+        Number(Member(finding, "estimate")), Interval(Member(finding, "ci")),
+        below_goal ? "below the subgroup goal" : "a signal of lower performance"));
   }
   const json& indeterminate = Member(evidence, "indeterminate_outputs");
-  if (indeterminate.value("counted_against_model", 0) > 0) {
+  if (ValueOr(indeterminate, "counted_against_model", 0) > 0) {
     risks.push_back(
         fmt::format("{} model outputs were indeterminate (failed or rejected input) "
                     "and are counted against the model.",
-                    indeterminate["counted_against_model"].dump()));
+                    Member(indeterminate, "counted_against_model").dump()));
   }
   if (risks.size() > kMostRisksShown) risks.resize(kMostRisksShown);
   return risks;
@@ -167,7 +165,7 @@ std::vector<std::string> TopRisks(const json& evidence) {
 std::optional<Section> SummarySection(ReportContext& context) {
   const json& evidence = context.evidence;
   const json& overall = Member(evidence, "overall");
-  const std::string verdict = overall.value("verdict", "insufficient");
+  const std::string verdict = ValueOr(overall, "verdict", "insufficient");
   std::string body =
       fmt::format(R"(<div class="verdict" style="border-color:{}"><p class="verdict-word">{} )"
                   R"(<span class="muted">for {}</span></p><p>{}</p></div>)",
@@ -188,12 +186,12 @@ std::optional<Section> SummarySection(ReportContext& context) {
   body += "<h3>What more evidence is needed</h3><ul>";
   std::size_t needs = 0;
   for (const auto& endpoint : Member(evidence, "endpoints")) {
-    if (endpoint.value("verdict", "") != "inconclusive") continue;
-    body += fmt::format("<li><b>{}</b> is inconclusive: {}.</li>", Text(endpoint["id"]),
+    if (ValueOr(endpoint, "verdict", "") != "inconclusive") continue;
+    body += fmt::format("<li><b>{}</b> is inconclusive: {}.</li>", Text(Member(endpoint, "id")),
                         CasesNeededText(Member(endpoint, "cases_needed")));
     ++needs;
   }
-  if (!Member(evidence, "protocol")["locked_at"].is_string()) {
+  if (!Member(Member(evidence, "protocol"), "locked_at").is_string()) {
     body +=
         "<li>The protocol was not locked before the run, so every claim is exploratory: lock "
         "it (<code>assay lock</code>) before a confirmatory run on new data.</li>";
@@ -230,8 +228,9 @@ std::optional<Section> CaseFlowSection(ReportContext& context) {
   std::string excluded;
   std::uint64_t excluded_total = 0;
   for (const auto& group : Member(flow, "excluded")) {
-    excluded += fmt::format("<li>{}: {}</li>", Text(group["reason"]), Number(group["count"]));
-    excluded_total += group.value("count", std::uint64_t{0});
+    excluded += fmt::format("<li>{}: {}</li>", Text(Member(group, "reason")),
+                            Number(Member(group, "count")));
+    excluded_total += ValueOr(group, "count", std::uint64_t{0});
   }
   if (excluded.empty()) excluded = "<li>none</li>";
   std::string body = "<div class=\"flow\">";
@@ -254,18 +253,20 @@ std::optional<Section> CaseFlowSection(ReportContext& context) {
       "<div class=\"arrow\" aria-hidden=\"true\">&darr;</div><div class=\"box\"><b>Analysed</b>"
       "<br>{} cases: {} positive ({}), {} negative ({})</div></div>",
       Number(Member(flow, "analysed")), Number(Member(evidence, "n_positive")),
-      Text(Member(evidence["input"], "positive_label")), Number(Member(evidence, "n_negative")),
-      Text(Member(evidence["input"], "negative_label")));
+      Text(Member(Member(evidence, "input"), "positive_label")),
+      Number(Member(evidence, "n_negative")),
+      Text(Member(Member(evidence, "input"), "negative_label")));
   return Section{"case-flow", "Case flow", std::move(body)};
 }
 
 std::string OperatingPoint(const json& endpoint) {
-  if (endpoint["threshold"].is_number()) return "threshold " + Number(endpoint["threshold"], 4);
+  if (Member(endpoint, "threshold").is_number())
+    return "threshold " + Number(Member(endpoint, "threshold"), 4);
   if (endpoint.contains("target_sensitivity")) {
-    return "target sensitivity " + Number(endpoint["target_sensitivity"]);
+    return "target sensitivity " + Number(Member(endpoint, "target_sensitivity"));
   }
   if (endpoint.contains("target_specificity")) {
-    return "target specificity " + Number(endpoint["target_specificity"]);
+    return "target specificity " + Number(Member(endpoint, "target_specificity"));
   }
   return "&ndash;";
 }
@@ -276,32 +277,36 @@ std::optional<Section> EndpointSection(ReportContext& context) {
                "goal or margin", "verdict", "cases needed"},
               true);
   for (const auto& endpoint : Member(context.evidence, "endpoints")) {
-    const json& result =
-        endpoint["comparison"].is_object() ? endpoint["comparison"] : endpoint["finding"];
-    const bool comparison = endpoint["comparison"].is_object();
-    std::string target = endpoint["goal"].is_number() ? "goal " + Number(endpoint["goal"]) : "";
-    if (endpoint["margin"].is_number()) {
-      target = fmt::format("{} margin {} vs {}", Words(endpoint.value("hypothesis", "")),
-                           Number(endpoint["margin"]), Text(Member(endpoint, "comparator")));
+    const json& result = Member(endpoint, "comparison").is_object() ? Member(endpoint, "comparison")
+                                                                    : Member(endpoint, "finding");
+    const bool comparison = Member(endpoint, "comparison").is_object();
+    std::string target =
+        Member(endpoint, "goal").is_number() ? "goal " + Number(Member(endpoint, "goal")) : "";
+    if (Member(endpoint, "margin").is_number()) {
+      target =
+          fmt::format("{} margin {} vs {}", Words(ValueOr(endpoint, "hypothesis", "")),
+                      Number(Member(endpoint, "margin")), Text(Member(endpoint, "comparator")));
     }
-    std::string verdict = Badge(endpoint.value("verdict", ""));
-    if (endpoint.value("exploratory", false))
+    std::string verdict = Badge(ValueOr(endpoint, "verdict", ""));
+    if (ValueOr(endpoint, "exploratory", false))
       verdict += " <span class=\"muted\">exploratory</span>";
-    body +=
-        Row({Text(endpoint["id"]), endpoint.value("primary", false) ? "primary" : "secondary",
-             Text(endpoint["metric"]) + (comparison ? " difference" : ""), OperatingPoint(endpoint),
-             result.is_object() ? Number(Member(result, "estimate")) : "&ndash;",
-             result.is_object() ? Interval(Member(result, "ci")) : "&ndash;",
-             target.empty() ? "&ndash;" : target, verdict,
-             endpoint.value("verdict", "") == "inconclusive"
-                 ? CasesNeededText(Member(endpoint, "cases_needed"))
-                 : ""});
+    body += Row({Text(Member(endpoint, "id")),
+                 ValueOr(endpoint, "primary", false) ? "primary" : "secondary",
+                 Text(Member(endpoint, "metric")) + (comparison ? " difference" : ""),
+                 OperatingPoint(endpoint),
+                 result.is_object() ? Number(Member(result, "estimate")) : "&ndash;",
+                 result.is_object() ? Interval(Member(result, "ci")) : "&ndash;",
+                 target.empty() ? "&ndash;" : target, verdict,
+                 ValueOr(endpoint, "verdict", "") == "inconclusive"
+                     ? CasesNeededText(Member(endpoint, "cases_needed"))
+                     : ""});
   }
   body += "</table>\n<h3>Checks before any statistics</h3>\n<table>\n";
   body += Row({"gate", "result", "detail"}, true);
   for (const auto& gate : Member(context.evidence, "gates")) {
-    body += Row({Text(gate["name"]), Badge(gate.value("passed", false) ? "passed" : "failed"),
-                 Text(gate["detail"])});
+    body += Row({Text(Member(gate, "name")),
+                 Badge(ValueOr(gate, "passed", false) ? "passed" : "failed"),
+                 Text(Member(gate, "detail"))});
   }
   body += "</table>";
   return Section{"endpoints", "Endpoints and verdicts", std::move(body)};
@@ -315,13 +320,14 @@ std::optional<Section> RocSection(ReportContext& context) {
       "each threshold; it ignores clustering and is not a simultaneous band.</p>";
   body += "<table>\n" + Row({"metric", "operating point", "estimate", "interval"}, true);
   for (const auto& finding : Member(context.evidence, "findings")) {
-    if (!finding["subgroup"].is_null()) continue;
-    const std::string metric = finding.value("metric", "");
+    if (!Member(finding, "subgroup").is_null()) continue;
+    const std::string metric = ValueOr(finding, "metric", "");
     if (metric != "auc" && metric != "sensitivity" && metric != "specificity") continue;
     body += Row({EscapeHtml(metric),
-                 finding["threshold"].is_number() ? "threshold " + Number(finding["threshold"], 4)
-                                                  : "&ndash;",
-                 Number(finding["estimate"]), Interval(finding["ci"])});
+                 Member(finding, "threshold").is_number()
+                     ? "threshold " + Number(Member(finding, "threshold"), 4)
+                     : "&ndash;",
+                 Number(Member(finding, "estimate")), Interval(Member(finding, "ci"))});
   }
   body += "</table>";
   return Section{"roc", "ROC curve", std::move(body)};
@@ -331,8 +337,8 @@ std::optional<Section> CalibrationSection(ReportContext& context) {
   std::string body = Plot(context, ReliabilitySpec(context.evidence));
   if (body.empty()) {
     for (const auto& item : Member(context.evidence, "not_evaluable")) {
-      if (item.value("metric", "") == "calibration" && item["subgroup"].is_null()) {
-        body = "<p>Calibration is not evaluable: " + Text(item["reason"]) + ".</p>";
+      if (ValueOr(item, "metric", "") == "calibration" && Member(item, "subgroup").is_null()) {
+        body = "<p>Calibration is not evaluable: " + Text(Member(item, "reason")) + ".</p>";
       }
     }
     if (body.empty()) body = "<p>No calibration results in this evidence.</p>";
@@ -340,13 +346,14 @@ std::optional<Section> CalibrationSection(ReportContext& context) {
   }
   body += "<table>\n" + Row({"metric", "estimate", "interval"}, true);
   for (const auto& finding : Member(context.evidence, "findings")) {
-    const std::string metric = finding.value("metric", "");
-    if (!finding["subgroup"].is_null()) continue;
+    const std::string metric = ValueOr(finding, "metric", "");
+    if (!Member(finding, "subgroup").is_null()) continue;
     if (metric != "brier" && metric != "ece" && metric != "mce" &&
         metric.rfind("calibration", 0) != 0) {
       continue;
     }
-    body += Row({EscapeHtml(metric), Number(finding["estimate"]), Interval(finding["ci"])});
+    body += Row(
+        {EscapeHtml(metric), Number(Member(finding, "estimate")), Interval(Member(finding, "ci"))});
   }
   body += "</table>";
   return Section{"calibration", "Calibration", std::move(body)};
@@ -357,7 +364,7 @@ std::optional<Section> SubgroupSection(ReportContext& context) {
   if (results.empty()) return std::nullopt;
   std::string body;
   for (const auto& endpoint : Member(context.evidence, "endpoints")) {
-    body += Plot(context, ForestSpec(context.evidence, endpoint.value("id", "")));
+    body += Plot(context, ForestSpec(context.evidence, ValueOr(endpoint, "id", "")));
   }
   body += "<table>\n" + Row({"endpoint", "subgroup", "cases", "positives", "estimate", "interval",
                              "adjusted interval", "status", "verdict against subgroup goal"},
@@ -365,10 +372,10 @@ std::optional<Section> SubgroupSection(ReportContext& context) {
   for (const auto& result : results) {
     const json& finding = Member(result, "finding");
     const json& verdict = Member(result, "verdict");
-    body += Row({Text(result["endpoint"]), Subgroup(result["subgroup"]),
+    body += Row({Text(Member(result, "endpoint")), Subgroup(Member(result, "subgroup")),
                  Number(Member(finding, "n")), Number(Member(finding, "n_positive")),
                  Number(Member(finding, "estimate")), Interval(Member(finding, "ci")),
-                 Interval(Member(result, "adjusted_ci")), Badge(result.value("status", "")),
+                 Interval(Member(result, "adjusted_ci")), Badge(ValueOr(result, "status", "")),
                  verdict.is_string() ? Badge(verdict.get<std::string>()) : "&ndash;"});
   }
   body += "</table>";
@@ -380,8 +387,8 @@ std::optional<Section> ScoreSection(ReportContext& context) {
   const auto histogram =
       MakeScoreHistogram(context.cases.positive_scores, context.cases.negative_scores, kScoreBins);
   std::string body =
-      Plot(context, ScoreDistributionSpec(histogram, input.value("positive_label", "positive"),
-                                          input.value("negative_label", "negative")));
+      Plot(context, ScoreDistributionSpec(histogram, ValueOr(input, "positive_label", "positive"),
+                                          ValueOr(input, "negative_label", "negative")));
   if (body.empty()) return std::nullopt;
   body += fmt::format(
       "<p class=\"caption\">{} positive and {} negative scores; {} indeterminate outputs have no "
@@ -397,12 +404,12 @@ std::optional<Section> CountSection(ReportContext& context) {
   body += "<table>\n" + Row({"subgroup", "cases", "positives", "negatives"}, true);
   std::vector<std::string> seen;
   for (const auto& finding : Member(context.evidence, "findings")) {
-    if (!finding["subgroup"].is_object()) continue;
-    const std::string label = Subgroup(finding["subgroup"]);
+    if (!Member(finding, "subgroup").is_object()) continue;
+    const std::string label = Subgroup(Member(finding, "subgroup"));
     if (std::find(seen.begin(), seen.end(), label) != seen.end()) continue;
     seen.push_back(label);
-    body += Row({label, Number(finding["n"]), Number(finding["n_positive"]),
-                 Number(finding["n_negative"])});
+    body += Row({label, Number(Member(finding, "n")), Number(Member(finding, "n_positive")),
+                 Number(Member(finding, "n_negative"))});
   }
   body += "</table>";
   return Section{"counts", "Cases per subgroup", std::move(body)};
@@ -413,16 +420,17 @@ std::optional<Section> MethodsSection(ReportContext& context) {
   const json& protocol = Member(evidence, "protocol");
   std::string body = "<table>\n" + Row({"method", "reference"}, true);
   for (const auto& method : Member(evidence, "methods")) {
-    body += Row({Text(method["name"]), Text(method["citation"])});
+    body += Row({Text(Member(method, "name")), Text(Member(method, "citation"))});
   }
   body += "</table>\n<h3>Provenance</h3>\n<table class=\"facts\">\n";
-  body += Row({"assay version", Text(Member(evidence["tool"], "version"))});
+  body += Row({"assay version", Text(Member(Member(evidence, "tool"), "version"))});
   body += Row({"Evidence schema", Text(Member(evidence, "schema_version"))});
   body += Row({"Created", Text(Member(evidence, "created"))});
   body += Row({"Command", "<code>" + Text(Member(evidence, "command")) + "</code>"});
   body += Row({"Protocol file", "<code>" + Text(Member(protocol, "path")) + "</code>"});
   body += Row({"Protocol SHA-256", "<code>" + Text(Member(protocol, "sha256")) + "</code>"});
-  body += Row({"Cases file", "<code>" + Text(Member(evidence["input"], "cases")) + "</code>"});
+  body +=
+      Row({"Cases file", "<code>" + Text(Member(Member(evidence, "input"), "cases")) + "</code>"});
   body += Row({"Seed", Number(Member(protocol, "seed"))});
   body += Row({"Bootstrap replicates", Number(Member(protocol, "bootstrap"))});
   std::string scripts;
@@ -573,7 +581,7 @@ std::string RenderHtmlReport(const json& evidence, const ReportCases& cases) {
     if (auto section = build(context)) sections.push_back(std::move(*section));
   }
   const json& protocol = Member(evidence, "protocol");
-  const std::string title = EscapeHtml(protocol.value("title", std::string("assay evidence")));
+  const std::string title = EscapeHtml(ValueOr(protocol, "title", std::string("assay evidence")));
 
   std::string html = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -581,7 +589,8 @@ std::string RenderHtmlReport(const json& evidence, const ReportCases& cases) {
       "<title>{0} &mdash; evidence report</title>\n<style>{1}</style>\n</head>\n<body>\n"
       "<header><h1>{0}</h1><p class=\"muted\">Evidence report by assay {2}, from the evidence "
       "of {3}</p></header>\n<nav>",
-      title, kStyle, Text(Member(evidence["tool"], "version")), Text(Member(evidence, "created")));
+      title, kStyle, Text(Member(Member(evidence, "tool"), "version")),
+      Text(Member(evidence, "created")));
   for (const auto& section : sections) {
     html += fmt::format("<a href=\"#{}\">{}</a>", section.id, section.title);
   }

@@ -36,8 +36,9 @@ double NumberOr(const json& value, double fallback) {
 // The overall (subgroup null) finding of `metric` at `threshold`, or null.
 const json* OverallFinding(const json& evidence, std::string_view metric, double threshold) {
   for (const auto& finding : Member(evidence, "findings")) {
-    if (finding.value("metric", "") != metric || !finding["subgroup"].is_null()) continue;
-    if (NumberOr(finding["threshold"], NAN) == threshold) return &finding;
+    if (ValueOr(finding, "metric", "") != metric || !Member(finding, "subgroup").is_null())
+      continue;
+    if (NumberOr(Member(finding, "threshold"), NAN) == threshold) return &finding;
   }
   return nullptr;
 }
@@ -51,9 +52,10 @@ std::vector<std::size_t> ThinCurve(const json& curve, std::size_t max_points) {
   kept.push_back(0);
   for (std::size_t i = 1; i + 1 < curve.size(); ++i) {
     const json& last = curve[kept.back()];
-    const double moved = std::max(
-        std::fabs(curve[i]["sensitivity"].get<double>() - last["sensitivity"].get<double>()),
-        std::fabs(curve[i]["specificity"].get<double>() - last["specificity"].get<double>()));
+    const double moved = std::max(std::fabs(NumberOr(Member(curve[i], "sensitivity"), 0.0) -
+                                            NumberOr(Member(last, "sensitivity"), 0.0)),
+                                  std::fabs(NumberOr(Member(curve[i], "specificity"), 0.0) -
+                                            NumberOr(Member(last, "specificity"), 0.0)));
     if (moved >= step) kept.push_back(i);
   }
   if (curve.size() > 1) kept.push_back(curve.size() - 1);
@@ -63,15 +65,17 @@ std::vector<std::size_t> ThinCurve(const json& curve, std::size_t max_points) {
 json OperatingPointLayer(const json& evidence) {
   json values = json::array();
   for (const auto& point : Member(evidence, "operating_points")) {
-    if (!point["threshold"].is_number()) continue;
-    const double threshold = point["threshold"].get<double>();
+    if (!Member(point, "threshold").is_number()) continue;
+    const double threshold = Member(point, "threshold").get<double>();
     const json* sensitivity = OverallFinding(evidence, "sensitivity", threshold);
     const json* specificity = OverallFinding(evidence, "specificity", threshold);
     if (sensitivity == nullptr || specificity == nullptr) continue;
+    if (!Member(*sensitivity, "estimate").is_number()) continue;
+    if (!Member(*specificity, "estimate").is_number()) continue;
     values.push_back(
-        {{"fpr", 1.0 - (*specificity)["estimate"].get<double>()},
-         {"tpr", (*sensitivity)["estimate"].get<double>()},
-         {"label", fmt::format("{} {:g}", point.value("rule", "threshold"), threshold)}});
+        {{"fpr", 1.0 - NumberOr(Member(*specificity, "estimate"), NAN)},
+         {"tpr", NumberOr(Member(*sensitivity, "estimate"), NAN)},
+         {"label", fmt::format("{} {:g}", ValueOr(point, "rule", "threshold"), threshold)}});
   }
   return {{"data", {{"values", values}}},
           {"mark", {{"type", "point"}, {"filled", true}, {"size", 90}, {"shape", "diamond"}}},
@@ -142,14 +146,14 @@ VerdictStyle StyleOf(std::string_view word) {
 json RocSpec(const json& evidence, std::size_t max_points) {
   const json& curve = Member(evidence, "roc_curve");
   if (curve.size() < 2) return nullptr;
-  const double positives = NumberOr(evidence["n_positive"], 0.0);
+  const double positives = NumberOr(Member(evidence, "n_positive"), 0.0);
   json values = json::array();
   for (std::size_t i : ThinCurve(curve, max_points)) {
-    const double sensitivity = curve[i]["sensitivity"].get<double>();
+    const double sensitivity = NumberOr(Member(curve[i], "sensitivity"), 0.0);
     const auto successes = static_cast<std::uint64_t>(std::llround(sensitivity * positives));
     const auto band = stats::ProportionInterval(successes, static_cast<std::uint64_t>(positives),
                                                 0.95, stats::ProportionMethod::kWilson);
-    values.push_back({{"fpr", 1.0 - curve[i]["specificity"].get<double>()},
+    values.push_back({{"fpr", 1.0 - NumberOr(Member(curve[i], "specificity"), 0.0)},
                       {"tpr", sensitivity},
                       {"lower", band.lower},
                       {"upper", band.upper}});
@@ -185,10 +189,10 @@ json RocSpec(const json& evidence, std::size_t max_points) {
 json ReliabilitySpec(const json& evidence) {
   json values = json::array();
   for (const auto& bin : Member(evidence, "reliability")) {
-    if (NumberOr(bin["count"], 0.0) <= 0.0) continue;
-    values.push_back({{"predicted", bin["mean_predicted"]},
-                      {"observed", bin["observed_rate"]},
-                      {"cases", bin["count"]}});
+    if (NumberOr(Member(bin, "count"), 0.0) <= 0.0) continue;
+    values.push_back({{"predicted", Member(bin, "mean_predicted")},
+                      {"observed", Member(bin, "observed_rate")},
+                      {"cases", Member(bin, "count")}});
   }
   if (values.empty()) return nullptr;
   const json x = {{"field", "predicted"},
@@ -223,31 +227,35 @@ json ForestSpec(const json& evidence, const std::string& endpoint) {
   std::string metric;
   std::vector<std::string> present;
   for (const auto& result : Member(evidence, "subgroup_results")) {
-    if (result.value("endpoint", "") != endpoint || !result["finding"].is_object()) continue;
-    const json& finding = result["finding"];
-    const json& ci = result["adjusted_ci"].is_object() ? result["adjusted_ci"] : finding["ci"];
-    if (!ci.is_object() || !finding["estimate"].is_number()) continue;
-    metric = finding.value("metric", "");
+    if (ValueOr(result, "endpoint", "") != endpoint || !Member(result, "finding").is_object())
+      continue;
+    const json& finding = Member(result, "finding");
+    const json& ci = Member(result, "adjusted_ci").is_object() ? Member(result, "adjusted_ci")
+                                                               : Member(finding, "ci");
+    if (!ci.is_object() || !Member(finding, "estimate").is_number()) continue;
+    metric = ValueOr(finding, "metric", "");
     // The verdict against a subgroup goal where there is one, else the status.
-    const std::string status = result["verdict"].is_string()
-                                   ? result["verdict"].get<std::string>()
-                                   : result.value("status", std::string());
+    const std::string status = Member(result, "verdict").is_string()
+                                   ? Member(result, "verdict").get<std::string>()
+                                   : ValueOr(result, "status", std::string());
     if (std::find(present.begin(), present.end(), status) == present.end()) {
       present.push_back(status);
     }
-    values.push_back({{"subgroup", fmt::format("{} = {}", result["subgroup"].value("column", ""),
-                                               result["subgroup"].value("value", ""))},
-                      {"estimate", finding["estimate"]},
-                      {"lower", ci["lower"]},
-                      {"upper", ci["upper"]},
-                      {"cases", finding["n"]},
-                      {"status", Spaced(status)}});
+    values.push_back(
+        {{"subgroup", fmt::format("{} = {}", ValueOr(Member(result, "subgroup"), "column", ""),
+                                  ValueOr(Member(result, "subgroup"), "value", ""))},
+         {"estimate", Member(finding, "estimate")},
+         {"lower", Member(ci, "lower")},
+         {"upper", Member(ci, "upper")},
+         {"cases", Member(finding, "n")},
+         {"status", Spaced(status)}});
   }
   if (values.empty()) return nullptr;
 
   std::optional<double> goal;
   for (const auto& item : Member(evidence, "endpoints")) {
-    if (item.value("id", "") == endpoint && item["goal"].is_number()) goal = item["goal"];
+    if (ValueOr(item, "id", "") == endpoint && Member(item, "goal").is_number())
+      goal = Member(item, "goal");
   }
   json domain = json::array(), colours = json::array(), shapes = json::array();
   // Only the words that occur, so the legend never shows two words in one style.
@@ -338,14 +346,15 @@ json SubgroupCountsSpec(const json& evidence) {
   json values = json::array();
   std::set<std::string> seen;  // every finding of a level carries the same counts
   for (const auto& finding : Member(evidence, "findings")) {
-    if (!finding["subgroup"].is_object()) continue;
-    const std::string level = fmt::format("{} = {}", finding["subgroup"].value("column", ""),
-                                          finding["subgroup"].value("value", ""));
+    if (!Member(finding, "subgroup").is_object()) continue;
+    const std::string level =
+        fmt::format("{} = {}", ValueOr(Member(finding, "subgroup"), "column", ""),
+                    ValueOr(Member(finding, "subgroup"), "value", ""));
     if (!seen.insert(level).second) continue;
     values.push_back(
-        {{"subgroup", level}, {"class", "positives"}, {"cases", finding["n_positive"]}});
+        {{"subgroup", level}, {"class", "positives"}, {"cases", Member(finding, "n_positive")}});
     values.push_back(
-        {{"subgroup", level}, {"class", "negatives"}, {"cases", finding["n_negative"]}});
+        {{"subgroup", level}, {"class", "negatives"}, {"cases", Member(finding, "n_negative")}});
   }
   if (values.empty()) return nullptr;
   json spec = Base("Cases per subgroup", "Positives and negatives per subgroup level");

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace assay::report {
@@ -19,6 +20,25 @@ namespace assay::report {
 // `object[key]` without copying, or a null value when `object` is not an
 // object or lacks the key (the evidence documents are read, never changed).
 const nlohmann::json& Member(const nlohmann::json& object, std::string_view key);
+
+// object.value(key, fallback) that gives `fallback` for a non-object, a
+// missing key or a value of another type, instead of throwing.
+template <typename T>
+T ValueOr(const nlohmann::json& object, std::string_view key, T fallback) {
+  const nlohmann::json& member = Member(object, key);
+  if (member.is_null()) return fallback;
+  if constexpr (std::is_same_v<T, bool>) {
+    return member.is_boolean() ? member.get<bool>() : fallback;
+  } else if constexpr (std::is_arithmetic_v<T>) {
+    return member.is_number() ? member.get<T>() : fallback;
+  } else {
+    return member.is_string() ? member.get<T>() : fallback;
+  }
+}
+inline std::string ValueOr(const nlohmann::json& object, std::string_view key,
+                           const char* fallback) {
+  return ValueOr(object, key, std::string(fallback));
+}
 
 // Counts of scores by truth over equal-width bins of [lower, upper].
 struct ScoreHistogram {

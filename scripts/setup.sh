@@ -8,12 +8,12 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format clang-tidy
   # libraries
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libboost-math-dev
-  libeigen3-dev libtbb-dev libtomlplusplus-dev libssl-dev libsqlite3-dev
+  libeigen3-dev libtbb-dev libtomlplusplus-dev libssl-dev libsqlite3-dev libdcmtk-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent reference implementations used by the tests
   r-base-core r-cran-proc python3 python3-numpy python3-scipy python3-sklearn
-  python3-statsmodels python3-jsonschema
+  python3-statsmodels python3-jsonschema python3-pydicom
   # the HTML report's PDF and its browser test
   chromium poppler-utils
 )

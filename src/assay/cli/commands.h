@@ -32,6 +32,12 @@ Runner AddVerifyCommand(CLI::App& app);
 // Adds `report` (rebuild a bundle's HTML report, optionally a PDF) to `app`.
 Runner AddReportCommand(CLI::App& app);
 
+// Adds `scan` (inventory of a DICOM folder) to `app`.
+Runner AddScanCommand(CLI::App& app);
+
+// Adds `audit` (data audit and case flow of a scanned cohort) to `app`.
+Runner AddAuditCommand(CLI::App& app);
+
 // Help text of every verb's --registry option.
 inline constexpr const char* kRegistryHelp =
     "Registry database (default: $ASSAY_REGISTRY, else $XDG_DATA_HOME/assay/registry.sqlite, "

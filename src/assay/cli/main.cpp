@@ -24,6 +24,8 @@ int Run(int argc, char** argv) {
   const assay::cli::Runner lock = assay::cli::AddLockCommand(app);
   const assay::cli::Runner runs = assay::cli::AddRunsCommand(app);
   const assay::cli::Runner report = assay::cli::AddReportCommand(app);
+  const assay::cli::Runner scan = assay::cli::AddScanCommand(app);
+  const assay::cli::Runner audit = assay::cli::AddAuditCommand(app);
 
   try {
     app.parse(argc, argv);
@@ -43,6 +45,8 @@ int Run(int argc, char** argv) {
   if (app.got_subcommand("lock")) return lock(command_line);
   if (app.got_subcommand("runs")) return runs(command_line);
   if (app.got_subcommand("report")) return report(command_line);
+  if (app.got_subcommand("scan")) return scan(command_line);
+  if (app.got_subcommand("audit")) return audit(command_line);
   return 2;
 }
 

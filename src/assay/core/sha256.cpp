@@ -1,6 +1,7 @@
 #include "assay/core/sha256.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <array>
 #include <cerrno>
@@ -25,12 +26,7 @@ Context NewContext() {
   return context;
 }
 
-std::string Finish(EVP_MD_CTX* context) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_DigestFinal_ex(context, digest.data(), &length) != 1) {
-    throw std::runtime_error("OpenSSL could not finish SHA-256");
-  }
+std::string Hex(const unsigned char* digest, unsigned int length) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex(std::size_t{2} * length, '0');
   for (std::size_t i = 0; i < length; ++i) {
@@ -40,7 +36,27 @@ std::string Finish(EVP_MD_CTX* context) {
   return hex;
 }
 
+std::string Finish(EVP_MD_CTX* context) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(context, digest.data(), &length) != 1) {
+    throw std::runtime_error("OpenSSL could not finish SHA-256");
+  }
+  return Hex(digest.data(), length);
+}
+
 }  // namespace
+
+std::string HmacSha256(std::string_view key, std::string_view message) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(),
+           &length) == nullptr) {
+    throw std::runtime_error("OpenSSL could not compute HMAC-SHA-256");
+  }
+  return Hex(digest.data(), length);
+}
 
 std::string Sha256(std::string_view bytes) {
   Context context = NewContext();

@@ -1,5 +1,6 @@
 // SHA-256 digests, as 64 lower-case hex characters, for the evidence bundle's
-// MANIFEST, protocol locks and the model-identity gate. Backed by OpenSSL.
+// MANIFEST, protocol locks and the model-identity gate, and keyed HMAC-SHA-256
+// pseudonyms. Backed by OpenSSL.
 //
 //   auto digest = Sha256File("protocol.toml");
 //   if (!digest.ok()) return digest.status();
@@ -18,6 +19,11 @@ std::string Sha256(std::string_view bytes);
 // The digest of a file's bytes, read in blocks. kIoError naming the path when
 // it cannot be opened or read.
 Result<std::string> Sha256File(const std::string& path);
+
+// HMAC-SHA-256 (RFC 2104) of `message` under `key`, as 64 lower-case hex
+// characters: the keyed pseudonyms that link a patient's images without
+// revealing the patient id to anyone who lacks the key.
+std::string HmacSha256(std::string_view key, std::string_view message);
 
 // True for 64 lower-case hex characters.
 bool IsSha256Hex(std::string_view text);

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "assay/core/sha256.h"
+#include "assay/io/csv_writer.h"
 
 namespace assay::evidence {
 namespace {
@@ -37,17 +38,6 @@ std::vector<DecisionColumn> DecisionColumns(const StudyResult& study) {
   return columns;
 }
 
-// RFC 4180: quoted when it holds a comma, a double quote or a line break.
-std::string Field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 bool CalledPositive(double score, double threshold, data::ScoreDirection direction) {
   return direction == data::ScoreDirection::kHigherIsPositive ? score >= threshold
                                                               : score <= threshold;
@@ -58,9 +48,10 @@ std::string Header(const data::CaseTable& table, const std::vector<DecisionColum
   if (table.cluster) line += ",cluster";
   line += ",truth,score,output";
   for (const auto& column : decisions) {
-    line += "," + Field("decision@" + column.label) + "," + Field("correct@" + column.label);
+    line += "," + io::CsvField("decision@" + column.label) + "," +
+            io::CsvField("correct@" + column.label);
   }
-  for (const auto& group : table.groups) line += "," + Field("subgroup:" + group.name);
+  for (const auto& group : table.groups) line += "," + io::CsvField("subgroup:" + group.name);
   return line + "\n";
 }
 
@@ -93,7 +84,7 @@ std::string Row(const Protocol& protocol, const data::CaseTable& table,
     const bool positive = CalledPositive(table.score[i], *column.threshold, table.direction);
     line += fmt::format(",{},{}", positive ? 1 : 0, positive == (table.truth[i] == 1) ? 1 : 0);
   }
-  for (const auto& group : table.groups) line += "," + Field(group.levels[group.codes[i]]);
+  for (const auto& group : table.groups) line += "," + io::CsvField(group.levels[group.codes[i]]);
   return line + "\n";
 }
 

@@ -1,24 +1,12 @@
 #include "assay/report/report_scripts.h"
 
-// Each script is included by the assembler (.incbin) from the path CMake
-// passes in ASSAY_VEGA_JS, ASSAY_VEGA_LITE_JS and ASSAY_VEGA_EMBED_JS; a
-// begin and an end symbol delimit its bytes. Hand-written because C++20 has
-// no #embed and generating a byte array from 800 KB of script slows the build.
-#define ASSAY_EMBED_SCRIPT(symbol, path)    \
-  asm(".pushsection .rodata\n"              \
-      ".balign 16\n"                        \
-      ".global " #symbol "_begin\n" #symbol \
-      "_begin:\n"                           \
-      ".incbin \"" path                     \
-      "\"\n"                                \
-      ".global " #symbol "_end\n" #symbol   \
-      "_end:\n"                             \
-      ".byte 0\n"                           \
-      ".popsection\n")
+#include "assay/core/embed.h"
 
-ASSAY_EMBED_SCRIPT(assay_vega_script, ASSAY_VEGA_JS);
-ASSAY_EMBED_SCRIPT(assay_vega_lite_script, ASSAY_VEGA_LITE_JS);
-ASSAY_EMBED_SCRIPT(assay_vega_embed_script, ASSAY_VEGA_EMBED_JS);
+// Each script is included by the assembler from the path CMake passes in
+// ASSAY_VEGA_JS, ASSAY_VEGA_LITE_JS and ASSAY_VEGA_EMBED_JS.
+ASSAY_EMBED_FILE(assay_vega_script, ASSAY_VEGA_JS);
+ASSAY_EMBED_FILE(assay_vega_lite_script, ASSAY_VEGA_LITE_JS);
+ASSAY_EMBED_FILE(assay_vega_embed_script, ASSAY_VEGA_EMBED_JS);
 
 extern "C" {
 extern const char assay_vega_script_begin[], assay_vega_script_end[];

@@ -1,0 +1,285 @@
+#include "assay/data/audit.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "assay/data/harmonize.h"
+#include "assay/io/record_source.h"
+
+namespace assay::data {
+namespace {
+
+struct QualityRule {
+  const char* column;
+  const char* harmonized;
+  const PlausibleRange* range;  // nullptr: no range check
+};
+
+const std::vector<QualityRule>& QualityRules() {
+  static const std::vector<QualityRule> rules = {
+      {"Manufacturer", "vendor", nullptr},
+      {"PatientAge", "age_years", &kPlausibleAgeYears},
+      {"PatientSex", "sex", nullptr},
+      {"KVP", "kvp_kv", &kPlausibleKvp},
+      {"SliceThickness", "slice_thickness_mm", &kPlausibleSliceThicknessMm},
+      {"PixelSpacing", "pixel_spacing_row_mm", &kPlausiblePixelSpacingMm},
+      {"MagneticFieldStrength", "field_strength_t", &kPlausibleFieldStrengthT},
+      {"StudyDate", "study_date_iso", nullptr},
+  };
+  return rules;
+}
+
+std::string Blank(std::optional<std::string_view> value) {
+  return value ? std::string(*value) : std::string();
+}
+
+void AddExample(ColumnQuality& quality, const std::string& value) {
+  if (quality.examples.size() < 3 && std::find(quality.examples.begin(), quality.examples.end(),
+                                               value) == quality.examples.end()) {
+    quality.examples.push_back(value);
+  }
+}
+
+// The patient pseudonyms of an inventory.
+Result<std::unordered_set<std::string>> InventoryPatients(const std::string& path) {
+  auto source = io::OpenRecordSource(path, {"read_status", "patient_pseudonym"});
+  if (!source.ok()) return source.status();
+  std::unordered_set<std::string> patients;
+  while (true) {
+    auto more = (*source)->Next();
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    const std::string patient = Blank((*source)->Value(1));
+    if (Blank((*source)->Value(0)) == "ok" && !patient.empty()) patients.insert(patient);
+  }
+  return patients;
+}
+
+}  // namespace
+
+Result<AuditReport> Audit(const AuditInputs& inputs) {
+  std::vector<std::string> columns = {"path", "read_status", "read_error", "SOPInstanceUID",
+                                      "patient_pseudonym"};
+  for (const auto& rule : QualityRules()) {
+    columns.push_back(rule.column);
+    columns.push_back(rule.harmonized);
+  }
+  const bool key_is_new =
+      std::find(columns.begin(), columns.end(), inputs.image_key) == columns.end();
+  if (key_is_new) columns.push_back(inputs.image_key);
+  const std::size_t key_column = static_cast<std::size_t>(
+      std::find(columns.begin(), columns.end(), inputs.image_key) - columns.begin());
+
+  auto source = io::OpenRecordSource(inputs.inventory, columns);
+  if (!source.ok()) return source.status();
+
+  AuditReport report;
+  for (const auto& rule : QualityRules()) {
+    ColumnQuality quality;
+    quality.column = rule.column;
+    quality.harmonized = rule.harmonized;
+    report.columns.push_back(std::move(quality));
+  }
+  std::unordered_set<std::string> instances;
+  std::unordered_map<std::string, std::unordered_set<std::string>> patients_of_case;
+  std::vector<std::string> case_order;
+  while (true) {
+    auto more = (*source)->Next();
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    ++report.files;
+    const std::string status = Blank((*source)->Value(1));
+    if (status != "ok") {
+      const std::string error = Blank((*source)->Value(2));
+      ++report.unreadable[error.substr(0, error.find(':'))];
+      continue;
+    }
+    ++report.files_read;
+    const std::string sop = Blank((*source)->Value(3));
+    if (!sop.empty() && !instances.insert(sop).second) {
+      ++report.duplicate_instances;
+      continue;
+    }
+    for (std::size_t r = 0; r < QualityRules().size(); ++r) {
+      const auto& rule = QualityRules()[r];
+      ColumnQuality& quality = report.columns[r];
+      const std::string original = Blank((*source)->Value(5 + 2 * r));
+      const std::string harmonized = Blank((*source)->Value(6 + 2 * r));
+      if (original.empty()) {
+        ++quality.missing;
+      } else if (harmonized.empty()) {
+        ++quality.unparseable;
+        AddExample(quality, original);
+      } else if (rule.range != nullptr && !IsPlausible(std::stod(harmonized), *rule.range)) {
+        ++quality.implausible;
+        AddExample(quality, original);
+      }
+    }
+    const std::string key = Blank((*source)->Value(key_column));
+    if (key.empty()) {
+      ++report.missing_key;
+      continue;
+    }
+    auto [it, inserted] = patients_of_case.try_emplace(key);
+    if (inserted) case_order.push_back(key);
+    const std::string patient = Blank((*source)->Value(4));
+    if (!patient.empty()) it->second.insert(patient);
+  }
+  report.cases = case_order.size();
+
+  report.flow.push_back({"received", "files", "", report.files});
+  for (const auto& [reason, count] : report.unreadable) {
+    report.flow.push_back({"excluded", "files", "unreadable_" + reason, count});
+  }
+  if (report.duplicate_instances > 0) {
+    report.flow.push_back({"excluded", "files", "duplicate_instance", report.duplicate_instances});
+  }
+  if (report.missing_key > 0) {
+    report.flow.push_back({"excluded", "files", "no_" + inputs.image_key, report.missing_key});
+  }
+  report.flow.push_back({"grouped", "cases", "", report.cases});
+
+  std::unordered_set<std::string> excluded;
+  if (inputs.development) {
+    auto development = InventoryPatients(*inputs.development);
+    if (!development.ok()) return development.status();
+    std::set<std::string> shared;
+    std::size_t shared_cases = 0;
+    for (const auto& key : case_order) {
+      bool in_development = false;
+      for (const auto& patient : patients_of_case[key]) {
+        if (development->count(patient) > 0) {
+          shared.insert(patient);
+          in_development = true;
+        }
+      }
+      if (in_development) {
+        ++shared_cases;
+        excluded.insert(key);
+      }
+    }
+    report.shared_patients = shared.size();
+    report.shared_cases = shared_cases;
+    if (shared_cases > 0) {
+      report.flow.push_back({"excluded", "cases", "patient_in_development_cohort", shared_cases});
+    }
+  }
+
+  if (inputs.labels) {
+    const std::string label_key = inputs.label_key.empty() ? inputs.image_key : inputs.label_key;
+    auto labels = io::OpenRecordSource(*inputs.labels, {label_key, inputs.truth});
+    if (!labels.ok()) return labels.status();
+    std::unordered_map<std::string, std::set<std::string>> truths;
+    while (true) {
+      auto more = (*labels)->Next();
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      const std::string key = Blank((*labels)->Value(0));
+      if (key.empty()) {
+        return InvalidInput(fmt::format("{} line {}, column '{}': a label row without a key",
+                                        (*labels)->path(), (*labels)->line(), label_key));
+      }
+      auto& values = truths[key];
+      if (auto truth = (*labels)->Value(1); truth && !truth->empty()) {
+        values.emplace(*truth);
+      }
+    }
+    std::size_t unlabeled = 0;
+    std::size_t conflicting = 0;
+    for (const auto& key : case_order) {
+      if (excluded.count(key) > 0) continue;
+      auto found = truths.find(key);
+      if (found == truths.end() || found->second.empty()) {
+        ++unlabeled;
+        excluded.insert(key);
+      } else if (found->second.size() > 1) {
+        ++conflicting;
+        excluded.insert(key);
+      }
+    }
+    std::size_t without_images = 0;
+    for (const auto& [key, values] : truths) {
+      if (patients_of_case.count(key) == 0) ++without_images;
+    }
+    report.unlabeled_cases = unlabeled;
+    report.conflicting_cases = conflicting;
+    report.labels_without_images = without_images;
+    if (unlabeled > 0) report.flow.push_back({"excluded", "cases", "no_label", unlabeled});
+    if (conflicting > 0) {
+      report.flow.push_back({"excluded", "cases", "conflicting_labels", conflicting});
+    }
+  }
+  report.analysed = report.cases - excluded.size();
+  report.flow.push_back({"analysed", "cases", "", report.analysed});
+  return report;
+}
+
+nlohmann::json AuditToJson(const AuditReport& report) {
+  nlohmann::json columns = nlohmann::json::array();
+  for (const auto& column : report.columns) {
+    columns.push_back({{"column", column.column},
+                       {"harmonized", column.harmonized},
+                       {"missing", column.missing},
+                       {"unparseable", column.unparseable},
+                       {"implausible", column.implausible},
+                       {"examples", column.examples}});
+  }
+  nlohmann::json flow = nlohmann::json::array();
+  for (const auto& step : report.flow) {
+    nlohmann::json entry = {{"stage", step.stage}, {"unit", step.unit}, {"count", step.count}};
+    if (!step.reason.empty()) entry["reason"] = step.reason;
+    flow.push_back(std::move(entry));
+  }
+  auto optional = [](const std::optional<std::size_t>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  };
+  return {{"files", report.files},
+          {"files_read", report.files_read},
+          {"unreadable", report.unreadable},
+          {"columns", std::move(columns)},
+          {"duplicate_instances", report.duplicate_instances},
+          {"missing_key", report.missing_key},
+          {"cases", report.cases},
+          {"unlabeled_cases", optional(report.unlabeled_cases)},
+          {"labels_without_images", optional(report.labels_without_images)},
+          {"conflicting_cases", optional(report.conflicting_cases)},
+          {"shared_patients", optional(report.shared_patients)},
+          {"shared_cases", optional(report.shared_cases)},
+          {"case_flow", std::move(flow)},
+          {"analysed", report.analysed}};
+}
+
+std::string FormatAudit(const AuditReport& report) {
+  std::string out = "Case flow\n";
+  for (const auto& step : report.flow) {
+    out += fmt::format("  {:<9} {:>8} {:<5} {}\n", step.stage, step.count, step.unit, step.reason);
+  }
+  out += "\nAttributes (readable, distinct instances)\n";
+  out += fmt::format("  {:<22} {:>8} {:>12} {:>12}  {}\n", "attribute", "missing", "unharmonized",
+                     "implausible", "examples");
+  for (const auto& column : report.columns) {
+    out += fmt::format("  {:<22} {:>8} {:>12} {:>12}  {}\n", column.column, column.missing,
+                       column.unparseable, column.implausible, fmt::join(column.examples, ", "));
+  }
+  out += "\nFindings\n";
+  auto line = [&out](std::size_t count, const std::string& text) {
+    out += fmt::format("  {} {:>6}  {}\n", count == 0 ? "ok  " : "FLAG", count, text);
+  };
+  std::size_t unreadable = report.files - report.files_read;
+  line(unreadable, "files that cannot be read");
+  line(report.duplicate_instances, "duplicate instances (same SOP Instance UID)");
+  line(report.missing_key, "instances without the case key");
+  if (report.unlabeled_cases) line(*report.unlabeled_cases, "cases without a label");
+  if (report.labels_without_images) line(*report.labels_without_images, "labels without images");
+  if (report.conflicting_cases) line(*report.conflicting_cases, "cases with conflicting labels");
+  if (report.shared_patients) {
+    line(*report.shared_patients, "patients also in the development cohort (leakage)");
+  }
+  return out;
+}
+
+}  // namespace assay::data

@@ -1,0 +1,317 @@
+#include "assay/data/inventory.h"
+
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <unordered_map>
+
+#include "assay/core/large_stack.h"
+#include "assay/core/sha256.h"
+#include "assay/io/csv_writer.h"
+#include "assay/io/dicom_header.h"
+
+namespace assay::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Harmonized columns, written after the attributes as read.
+const std::vector<std::string> kHarmonizedColumns = {
+    "vendor",
+    "age_years",
+    "sex",
+    "kvp_kv",
+    "slice_thickness_mm",
+    "pixel_spacing_row_mm",
+    "pixel_spacing_column_mm",
+    "field_strength_t",
+    "study_date_iso",
+};
+
+struct FileRecord {
+  std::string path;  // relative to the scanned folder, '/'-separated
+  io::DicomHeaderOutcome outcome;
+};
+
+Result<std::vector<std::string>> ListFiles(const std::string& directory) {
+  std::error_code error;
+  if (!fs::is_directory(directory, error)) {
+    return IoError(fmt::format("{}: not a folder", directory));
+  }
+  std::vector<std::string> files;
+  fs::recursive_directory_iterator it(directory, fs::directory_options::skip_permission_denied,
+                                      error);
+  if (error) return IoError(fmt::format("{}: cannot list: {}", directory, error.message()));
+  for (; it != fs::recursive_directory_iterator(); it.increment(error)) {
+    if (error) return IoError(fmt::format("{}: cannot list: {}", directory, error.message()));
+    std::error_code kind_error;
+    // Links to folders are not followed (they can loop); everything else is a file to account for.
+    if (it->is_directory(kind_error) && !it->is_symlink(kind_error)) continue;
+    files.push_back(it->path().lexically_relative(directory).generic_string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Valid UTF-8 for the CSV: bytes that do not form a UTF-8 character (a value
+// in a character set DCMTK could not convert) become U+FFFD.
+std::string ValidUtf8(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = byte < 0x80           ? 1
+                         : (byte >> 5) == 0x6  ? 2
+                         : (byte >> 4) == 0xE  ? 3
+                         : (byte >> 3) == 0x1E ? 4
+                                               : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    }
+    if (valid && byte == 0) valid = false;
+    if (valid) {
+      out.append(text, i, length);
+      i += length;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string Number(double value) { return fmt::format("{}", value); }
+
+std::string OptionalNumber(const std::optional<double>& value) {
+  return value ? Number(*value) : std::string();
+}
+
+std::size_t IndexOf(const std::vector<std::string>& names, const std::string& name) {
+  return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+}
+
+// The harmonized values of one header, in kHarmonizedColumns order.
+std::vector<std::string> Harmonize(const std::vector<std::string>& keywords,
+                                   const std::vector<std::string>& values,
+                                   const VendorTable& vendors) {
+  auto raw = [&](const char* keyword) -> const std::string& {
+    return values[IndexOf(keywords, keyword)];
+  };
+  std::vector<std::string> out;
+  out.reserve(kHarmonizedColumns.size());
+  out.push_back(vendors.Canonical(raw("Manufacturer")).value_or(""));
+  const auto age = AgeInYears(raw("PatientAge"));
+  out.push_back(age ? fmt::format("{:.6g}", *age) : std::string());
+  out.push_back(SexCode(raw("PatientSex")).value_or(""));
+  out.push_back(OptionalNumber(Quantity(raw("KVP"), "kV")));
+  out.push_back(OptionalNumber(Quantity(raw("SliceThickness"), "mm")));
+  const auto spacing = SplitValues(raw("PixelSpacing"));
+  std::optional<double> row_spacing;
+  std::optional<double> column_spacing;
+  if (spacing.size() == 2) {
+    row_spacing = Quantity(spacing[0], "mm");
+    column_spacing = Quantity(spacing[1], "mm");
+  }
+  out.push_back(OptionalNumber(row_spacing));
+  out.push_back(OptionalNumber(column_spacing));
+  out.push_back(OptionalNumber(Quantity(raw("MagneticFieldStrength"), "T")));
+  out.push_back(IsoDate(raw("StudyDate")).value_or(""));
+  return out;
+}
+
+// Folder names often carry the patient id or accession number; they are
+// replaced in the written path by their pseudonyms (ids shorter than four
+// characters are left alone: they would match by chance).
+std::string RedactedPath(std::string path, const std::optional<std::string>& id,
+                         const std::string& pseudonym) {
+  if (!id || id->size() < 4) return path;
+  for (std::size_t at = path.find(*id); at != std::string::npos;
+       at = path.find(*id, at + pseudonym.size())) {
+    path.replace(at, id->size(), pseudonym);
+  }
+  return path;
+}
+
+struct Layout {
+  std::vector<std::string> keywords;  // attributes as read, in column order
+  std::size_t first_attribute = 0;    // column of keywords[0]
+};
+
+}  // namespace
+
+Result<InventoryLevel> ParseInventoryLevel(const std::string& text) {
+  if (text == "instance") return InventoryLevel::kInstance;
+  if (text == "series") return InventoryLevel::kSeries;
+  if (text == "study") return InventoryLevel::kStudy;
+  return InvalidInput(
+      fmt::format("inventory level '{}': expected instance, series or study", text));
+}
+
+std::string KeyedPseudonym(const std::string& secret, const std::string& id) {
+  if (id.empty()) return {};
+  return HmacSha256(secret, id).substr(0, 32);
+}
+
+Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOptions& options) {
+  std::vector<std::string> names = io::StandardDicomKeywords();
+  for (const auto& extra : options.extra_attributes) {
+    if (std::find(names.begin(), names.end(), extra) == names.end()) names.push_back(extra);
+  }
+  auto attributes = io::ResolveDicomAttributes(names);
+  if (!attributes.ok()) return attributes.status();
+  auto files = ListFiles(directory);
+  if (!files.ok()) return files.status();
+
+  std::vector<FileRecord> records(files->size());
+  std::atomic<std::size_t> done{0};
+  RunWithLargeStack([&] {
+    tbb::parallel_for(std::size_t{0}, records.size(), [&](std::size_t i) {
+      records[i].path = (*files)[i];
+      records[i].outcome =
+          io::ReadDicomHeader((fs::path(directory) / (*files)[i]).string(), *attributes);
+      const std::size_t finished = done.fetch_add(1) + 1;
+      if (options.progress) options.progress(finished, records.size());
+    });
+  });
+
+  Layout layout;
+  for (const auto& attribute : *attributes) layout.keywords.push_back(attribute.name);
+  // TransferSyntaxUID sits after the standard attributes, before the user's.
+  layout.keywords.insert(
+      layout.keywords.begin() + static_cast<std::ptrdiff_t>(io::StandardDicomKeywords().size()),
+      "TransferSyntaxUID");
+
+  Inventory inventory;
+  inventory.files_found = records.size();
+  inventory.columns = {"path", "read_status", "read_error"};
+  if (options.level != InventoryLevel::kInstance) {
+    inventory.columns.push_back("instances");
+    if (options.level == InventoryLevel::kStudy) inventory.columns.push_back("series");
+    inventory.columns.push_back("varying");
+  }
+  layout.first_attribute = inventory.columns.size();
+  inventory.columns.insert(inventory.columns.end(), layout.keywords.begin(), layout.keywords.end());
+  inventory.columns.push_back("patient_pseudonym");
+  inventory.columns.push_back("accession_pseudonym");
+  inventory.columns.insert(inventory.columns.end(), kHarmonizedColumns.begin(),
+                           kHarmonizedColumns.end());
+
+  // One row per readable file first, in path order.
+  struct InstanceRow {
+    std::string path;
+    std::vector<std::string> values;  // layout.keywords order, then pseudonyms, then harmonized
+  };
+  std::vector<InstanceRow> instances;
+  std::vector<std::vector<std::string>> failures;
+  const std::size_t standard = io::StandardDicomKeywords().size();
+  for (auto& record : records) {
+    if (const auto* failure = std::get_if<io::DicomReadFailure>(&record.outcome)) {
+      const std::string code(io::DicomFailureCode(failure->reason));
+      ++inventory.unreadable[code];
+      std::vector<std::string> row(inventory.columns.size());
+      row[0] = record.path;
+      row[1] = "unreadable";
+      row[2] = fmt::format("{}: {}", code, ValidUtf8(failure->message));
+      failures.push_back(std::move(row));
+      continue;
+    }
+    ++inventory.files_read;
+    const auto& header = std::get<io::DicomHeader>(record.outcome);
+    InstanceRow row{record.path, {}};
+    row.values.reserve(layout.keywords.size() + 2 + kHarmonizedColumns.size());
+    for (std::size_t k = 0; k < header.values.size(); ++k) {
+      if (k == standard) row.values.push_back(ValidUtf8(header.transfer_syntax_uid));
+      row.values.push_back(header.values[k] ? ValidUtf8(*header.values[k]) : std::string());
+    }
+    if (header.values.size() == standard) row.values.push_back(header.transfer_syntax_uid);
+    const std::string patient = KeyedPseudonym(options.secret, header.patient_id.value_or(""));
+    const std::string accession =
+        KeyedPseudonym(options.secret, header.accession_number.value_or(""));
+    row.path = RedactedPath(RedactedPath(row.path, header.patient_id, patient),
+                            header.accession_number, accession);
+    row.values.push_back(patient);
+    row.values.push_back(accession);
+    auto harmonized = Harmonize(layout.keywords, row.values, options.vendors);
+    row.values.insert(row.values.end(), harmonized.begin(), harmonized.end());
+    instances.push_back(std::move(row));
+  }
+
+  if (options.level == InventoryLevel::kInstance) {
+    for (auto& instance : instances) {
+      std::vector<std::string> row = {instance.path, "ok", ""};
+      row.insert(row.end(), instance.values.begin(), instance.values.end());
+      inventory.rows.push_back(std::move(row));
+    }
+  } else {
+    // Group by series or study UID, in order of each group's first file; a
+    // file without the UID is a group of its own.
+    const std::size_t key =
+        IndexOf(layout.keywords, options.level == InventoryLevel::kSeries ? "SeriesInstanceUID"
+                                                                          : "StudyInstanceUID");
+    const std::size_t series_key = IndexOf(layout.keywords, "SeriesInstanceUID");
+    std::unordered_map<std::string, std::size_t> group_of;
+    std::vector<std::vector<const InstanceRow*>> groups;
+    for (const auto& instance : instances) {
+      const std::string& uid = instance.values[key];
+      if (uid.empty()) {
+        groups.push_back({&instance});
+        continue;
+      }
+      auto [it, inserted] = group_of.emplace(uid, groups.size());
+      if (inserted) groups.emplace_back();
+      groups[it->second].push_back(&instance);
+    }
+    for (const auto& members : groups) {
+      const InstanceRow& first = *members.front();
+      std::vector<std::string> varying;
+      for (std::size_t k = 0; k < layout.keywords.size(); ++k) {
+        const bool differs = std::any_of(members.begin(), members.end(), [&](const auto* member) {
+          return member->values[k] != first.values[k];
+        });
+        if (differs && layout.keywords[k] != "SOPInstanceUID" &&
+            (options.level == InventoryLevel::kStudy ||
+             layout.keywords[k] != "SeriesInstanceUID")) {
+          varying.push_back(layout.keywords[k]);
+        }
+      }
+      std::vector<std::string> row = {first.path, "ok", "", std::to_string(members.size())};
+      if (options.level == InventoryLevel::kStudy) {
+        std::set<std::string> series;
+        for (const auto* member : members) series.insert(member->values[series_key]);
+        row.push_back(std::to_string(series.size()));
+        std::erase(varying, "SeriesInstanceUID");
+      }
+      row.push_back(fmt::format("{}", fmt::join(varying, ";")));
+      row.insert(row.end(), first.values.begin(), first.values.end());
+      inventory.rows.push_back(std::move(row));
+    }
+  }
+  for (auto& failure : failures) inventory.rows.push_back(std::move(failure));
+  const std::size_t vendor_column = IndexOf(inventory.columns, "vendor");
+  for (const auto& row : inventory.rows) {
+    if (row[1] == "ok") ++inventory.vendors[row[vendor_column]];
+  }
+  return inventory;
+}
+
+std::string InventoryCsv(const Inventory& inventory) {
+  std::string out;
+  auto append_row = [&out](const std::vector<std::string>& row) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) out += ',';
+      out += io::CsvField(row[i]);
+    }
+    out += '\n';
+  };
+  append_row(inventory.columns);
+  for (const auto& row : inventory.rows) append_row(row);
+  return out;
+}
+
+}  // namespace assay::data

@@ -27,7 +27,8 @@ TEST_FILES = os.path.join(os.path.dirname(pydicom.__file__), "data", "test_files
 # sequence (rtplan_truncated), and an element whose VR and length are garbage
 # before the pixel data (SC_rgb_jpeg: "(0008,0008) VR '  '"). assay refuses them
 # with a reason instead of returning a partial header.
-MALFORMED = {"rtplan_truncated.dcm": "malformed", "SC_rgb_jpeg.dcm": "truncated"}
+MALFORMED = {"rtplan_truncated.dcm": ("malformed", "truncated"),
+             "SC_rgb_jpeg.dcm": ("malformed", "truncated")}
 
 NUMERIC_VRS = {"DS", "IS", "US", "SS", "UL", "SL", "FL", "FD"}
 

@@ -32,9 +32,18 @@ const std::vector<std::string> kHarmonizedColumns = {
     "study_date_iso",
 };
 
+// One readable file: its path (identifiers replaced) and its values in
+// Layout::keywords order, then the pseudonyms, then the harmonized values.
+struct InstanceRow {
+  std::string path;
+  std::vector<std::string> values;
+};
+
+// One file as read, in the worker thread: a row, or the reason it has none.
 struct FileRecord {
-  std::string path;  // relative to the scanned folder, '/'-separated
-  io::DicomHeaderOutcome outcome;
+  std::string failure_code;  // empty when read
+  std::string failure_message;
+  InstanceRow instance;
 };
 
 Result<std::vector<std::string>> ListFiles(const std::string& directory) {
@@ -43,15 +52,15 @@ Result<std::vector<std::string>> ListFiles(const std::string& directory) {
     return IoError(fmt::format("{}: not a folder", directory));
   }
   std::vector<std::string> files;
-  fs::recursive_directory_iterator it(directory, fs::directory_options::skip_permission_denied,
-                                      error);
+  const fs::path root(directory);
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, error);
   if (error) return IoError(fmt::format("{}: cannot list: {}", directory, error.message()));
   for (; it != fs::recursive_directory_iterator(); it.increment(error)) {
     if (error) return IoError(fmt::format("{}: cannot list: {}", directory, error.message()));
     std::error_code kind_error;
     // Links to folders are not followed (they can loop); everything else is a file to account for.
     if (it->is_directory(kind_error) && !it->is_symlink(kind_error)) continue;
-    files.push_back(it->path().lexically_relative(directory).generic_string());
+    files.push_back(it->path().lexically_relative(root).generic_string());
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -60,6 +69,10 @@ Result<std::vector<std::string>> ListFiles(const std::string& directory) {
 // Valid UTF-8 for the CSV: bytes that do not form a UTF-8 character (a value
 // in a character set DCMTK could not convert) become U+FFFD.
 std::string ValidUtf8(const std::string& text) {
+  if (std::all_of(text.begin(), text.end(),
+                  [](char c) { return c != '\0' && static_cast<unsigned char>(c) < 0x80; })) {
+    return text;
+  }
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
@@ -140,7 +153,6 @@ std::string RedactedPath(std::string path, const std::optional<std::string>& id,
 
 struct Layout {
   std::vector<std::string> keywords;  // attributes as read, in column order
-  std::size_t first_attribute = 0;    // column of keywords[0]
 };
 
 }  // namespace
@@ -168,24 +180,51 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
   auto files = ListFiles(directory);
   if (!files.ok()) return files.status();
 
+  Layout layout;
+  for (const auto& attribute : *attributes) layout.keywords.push_back(attribute.name);
+  // TransferSyntaxUID sits after the standard attributes, before the user's.
+  const std::size_t standard = io::StandardDicomKeywords().size();
+  layout.keywords.insert(layout.keywords.begin() + static_cast<std::ptrdiff_t>(standard),
+                         "TransferSyntaxUID");
+
+  // Reading, pseudonyms and harmonization run in the workers; each writes its own slot.
+  auto process = [&](const std::string& path) {
+    FileRecord record;
+    const auto outcome = io::ReadDicomHeader((fs::path(directory) / path).string(), *attributes);
+    if (const auto* failure = std::get_if<io::DicomReadFailure>(&outcome)) {
+      record.failure_code = io::DicomFailureCode(failure->reason);
+      record.failure_message = ValidUtf8(failure->message);
+      record.instance.path = path;
+      return record;
+    }
+    const auto& header = std::get<io::DicomHeader>(outcome);
+    auto& values = record.instance.values;
+    values.reserve(layout.keywords.size() + 2 + kHarmonizedColumns.size());
+    for (std::size_t k = 0; k < header.values.size(); ++k) {
+      if (k == standard) values.push_back(ValidUtf8(header.transfer_syntax_uid));
+      values.push_back(header.values[k] ? ValidUtf8(*header.values[k]) : std::string());
+    }
+    if (header.values.size() == standard) values.push_back(ValidUtf8(header.transfer_syntax_uid));
+    const std::string patient = KeyedPseudonym(options.secret, header.patient_id.value_or(""));
+    const std::string accession =
+        KeyedPseudonym(options.secret, header.accession_number.value_or(""));
+    record.instance.path = RedactedPath(RedactedPath(path, header.patient_id, patient),
+                                        header.accession_number, accession);
+    values.push_back(patient);
+    values.push_back(accession);
+    auto harmonized = Harmonize(layout.keywords, values, options.vendors);
+    values.insert(values.end(), harmonized.begin(), harmonized.end());
+    return record;
+  };
   std::vector<FileRecord> records(files->size());
   std::atomic<std::size_t> done{0};
   RunWithLargeStack([&] {
     tbb::parallel_for(std::size_t{0}, records.size(), [&](std::size_t i) {
-      records[i].path = (*files)[i];
-      records[i].outcome =
-          io::ReadDicomHeader((fs::path(directory) / (*files)[i]).string(), *attributes);
+      records[i] = process((*files)[i]);
       const std::size_t finished = done.fetch_add(1) + 1;
       if (options.progress) options.progress(finished, records.size());
     });
   });
-
-  Layout layout;
-  for (const auto& attribute : *attributes) layout.keywords.push_back(attribute.name);
-  // TransferSyntaxUID sits after the standard attributes, before the user's.
-  layout.keywords.insert(
-      layout.keywords.begin() + static_cast<std::ptrdiff_t>(io::StandardDicomKeywords().size()),
-      "TransferSyntaxUID");
 
   Inventory inventory;
   inventory.files_found = records.size();
@@ -195,51 +234,26 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
     if (options.level == InventoryLevel::kStudy) inventory.columns.push_back("series");
     inventory.columns.push_back("varying");
   }
-  layout.first_attribute = inventory.columns.size();
   inventory.columns.insert(inventory.columns.end(), layout.keywords.begin(), layout.keywords.end());
   inventory.columns.push_back("patient_pseudonym");
   inventory.columns.push_back("accession_pseudonym");
   inventory.columns.insert(inventory.columns.end(), kHarmonizedColumns.begin(),
                            kHarmonizedColumns.end());
 
-  // One row per readable file first, in path order.
-  struct InstanceRow {
-    std::string path;
-    std::vector<std::string> values;  // layout.keywords order, then pseudonyms, then harmonized
-  };
   std::vector<InstanceRow> instances;
   std::vector<std::vector<std::string>> failures;
-  const std::size_t standard = io::StandardDicomKeywords().size();
   for (auto& record : records) {
-    if (const auto* failure = std::get_if<io::DicomReadFailure>(&record.outcome)) {
-      const std::string code(io::DicomFailureCode(failure->reason));
-      ++inventory.unreadable[code];
+    if (!record.failure_code.empty()) {
+      ++inventory.unreadable[record.failure_code];
       std::vector<std::string> row(inventory.columns.size());
-      row[0] = record.path;
+      row[0] = std::move(record.instance.path);
       row[1] = "unreadable";
-      row[2] = fmt::format("{}: {}", code, ValidUtf8(failure->message));
+      row[2] = fmt::format("{}: {}", record.failure_code, record.failure_message);
       failures.push_back(std::move(row));
       continue;
     }
     ++inventory.files_read;
-    const auto& header = std::get<io::DicomHeader>(record.outcome);
-    InstanceRow row{record.path, {}};
-    row.values.reserve(layout.keywords.size() + 2 + kHarmonizedColumns.size());
-    for (std::size_t k = 0; k < header.values.size(); ++k) {
-      if (k == standard) row.values.push_back(ValidUtf8(header.transfer_syntax_uid));
-      row.values.push_back(header.values[k] ? ValidUtf8(*header.values[k]) : std::string());
-    }
-    if (header.values.size() == standard) row.values.push_back(header.transfer_syntax_uid);
-    const std::string patient = KeyedPseudonym(options.secret, header.patient_id.value_or(""));
-    const std::string accession =
-        KeyedPseudonym(options.secret, header.accession_number.value_or(""));
-    row.path = RedactedPath(RedactedPath(row.path, header.patient_id, patient),
-                            header.accession_number, accession);
-    row.values.push_back(patient);
-    row.values.push_back(accession);
-    auto harmonized = Harmonize(layout.keywords, row.values, options.vendors);
-    row.values.insert(row.values.end(), harmonized.begin(), harmonized.end());
-    instances.push_back(std::move(row));
+    instances.push_back(std::move(record.instance));
   }
 
   if (options.level == InventoryLevel::kInstance) {
@@ -301,16 +315,23 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
 }
 
 std::string InventoryCsv(const Inventory& inventory) {
-  std::string out;
-  auto append_row = [&out](const std::vector<std::string>& row) {
+  auto format_row = [](const std::vector<std::string>& row) {
+    std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) out += ',';
-      out += io::CsvField(row[i]);
+      if (i > 0) line += ',';
+      line += io::CsvField(row[i]);
     }
-    out += '\n';
+    line += '\n';
+    return line;
   };
-  append_row(inventory.columns);
-  for (const auto& row : inventory.rows) append_row(row);
+  std::vector<std::string> lines(inventory.rows.size());
+  tbb::parallel_for(std::size_t{0}, lines.size(),
+                    [&](std::size_t i) { lines[i] = format_row(inventory.rows[i]); });
+  std::string out = format_row(inventory.columns);
+  std::size_t size = out.size();
+  for (const auto& line : lines) size += line.size();
+  out.reserve(size);
+  for (const auto& line : lines) out += line;
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcdict.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcobject.h>
 #include <dcmtk/dcmdata/dctag.h>
@@ -125,57 +126,107 @@ Result<DicomAttribute> ResolveOne(const std::string& name) {
   return DicomAttribute{label, key.getGroup(), key.getElement()};
 }
 
-std::optional<std::string> Text(DcmItem& item, const DcmTagKey& key) {
-  OFString value;
-  if (item.findAndGetOFStringArray(key, value, OFFalse).bad()) return std::nullopt;
-  std::string text(value.c_str(), value.length());
+std::optional<std::string> Text(DcmElement& element) {
+  if (!element.isLeaf()) return std::nullopt;
+  std::string text;
+  char* raw = nullptr;
+  Uint32 length = 0;
+  if (element.isaString() && element.getString(raw, length).good()) {
+    // Text VRs: the stored value, several values already joined by '\'.
+    if (raw != nullptr) text.assign(raw, length);
+  } else {
+    OFString value;
+    if (element.getOFStringArray(value).bad()) return std::nullopt;
+    text.assign(value.c_str(), value.length());
+  }
   // Trailing padding (space, NUL) is not part of the value (PS3.5 6.2).
   while (!text.empty() && (text.back() == ' ' || text.back() == '\0')) text.pop_back();
   while (!text.empty() && text.front() == ' ') text.erase(text.begin());
   return text;
 }
 
-bool HasPreamble(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::array<char, 132> head{};
-  if (!in.read(head.data(), head.size())) return false;
-  return std::string_view(head.data() + 128, 4) == "DICM";
-}
+// What one pass over the start of a file tells before DCMTK reads it.
+struct FileStart {
+  bool opened = false;
+  bool preamble = false;     // "DICM" at offset 128 (a Part 10 file)
+  bool raw_dataset = false;  // starts with a group-0008 tag in either byte order
+  // An upper bound of the nesting depth DCMTK would recurse to: the number of
+  // sequence item tags (FFFE,E000), in either byte order, before the first
+  // pixel data tag; counting stops once it passes the limit.
+  std::size_t item_tags = 0;
+  // The bytes read, up to the block holding the first pixel data tag (or the
+  // whole file), so that DCMTK can parse the header from memory; empty when
+  // the header is longer than kMemoryHeaderBytes.
+  std::string bytes;
+  bool pixel_tag_seen = false;
+  bool whole_file = false;
+};
 
-// A data set without a Part 10 header starts with a group-0008 tag in either byte order.
-bool LooksLikeRawDataset(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::array<unsigned char, 2> head{};
-  if (!in.read(reinterpret_cast<char*>(head.data()), head.size())) return false;
-  return (head[0] == 0x08 && head[1] == 0x00) || (head[0] == 0x00 && head[1] == 0x08);
-}
+constexpr std::size_t kMemoryHeaderBytes = std::size_t{4} << 20;
 
-// An upper bound of the nesting depth DCMTK would recurse to: the number of
-// sequence item tags (FFFE,E000), in either byte order, before the first pixel
-// data tag. Counting stops once it passes `limit`.
-std::size_t CountItemTags(const std::string& path, std::size_t limit) {
+FileStart ReadFileStart(const std::string& path, std::size_t item_limit) {
+  FileStart start;
   std::ifstream in(path, std::ios::binary);
-  std::string block(std::size_t{1} << 16, '\0');
-  std::string carry;
-  std::size_t count = 0;
-  while (in && count <= limit) {
-    in.read(block.data(), static_cast<std::streamsize>(block.size()));
-    const std::string text = carry + block.substr(0, static_cast<std::size_t>(in.gcount()));
-    std::size_t end = text.size();
-    for (std::string_view pixel_tag :
-         {std::string_view("\xE0\x7F\x10\x00", 4), std::string_view("\x7F\xE0\x00\x10", 4)}) {
-      end = std::min(end, text.find(pixel_tag));
+  start.opened = in.is_open();
+  constexpr std::size_t kBlock = std::size_t{1} << 14;
+  constexpr std::string_view kPixelTags[] = {std::string_view("\xE0\x7F\x10\x00", 4),
+                                             std::string_view("\x7F\xE0\x00\x10", 4)};
+  constexpr std::string_view kItemTags[] = {std::string_view("\xFE\xFF\x00\xE0", 4),
+                                            std::string_view("\xFF\xFE\xE0\x00", 4)};
+  std::string& bytes = start.bytes;
+  std::size_t searched = 0;  // bytes before this offset were searched (a tag may straddle it)
+  bool keep = true;          // bytes are kept while they fit in kMemoryHeaderBytes
+  while (in && start.item_tags <= item_limit) {
+    const std::size_t before = bytes.size();
+    bytes.resize(before + kBlock);
+    in.read(bytes.data() + before, static_cast<std::streamsize>(kBlock));
+    bytes.resize(before + static_cast<std::size_t>(in.gcount()));
+    if (before == 0) {
+      start.preamble = bytes.size() >= 132 && bytes.compare(128, 4, "DICM") == 0;
+      start.raw_dataset = bytes.size() >= 2 && ((bytes[0] == 0x08 && bytes[1] == 0x00) ||
+                                                (bytes[0] == 0x00 && bytes[1] == 0x08));
     }
-    for (std::string_view item_tag :
-         {std::string_view("\xFE\xFF\x00\xE0", 4), std::string_view("\xFF\xFE\xE0\x00", 4)}) {
-      for (std::size_t at = text.find(item_tag); at < end; at = text.find(item_tag, at + 4)) {
-        if (at + 4 > carry.size()) ++count;  // not counted in the previous block
+    const std::string_view text(bytes);
+    std::size_t end = text.size();
+    for (std::string_view tag : kPixelTags) end = std::min(end, text.find(tag, searched));
+    for (std::string_view tag : kItemTags) {
+      for (std::size_t at = text.find(tag, searched); at < end; at = text.find(tag, at + 4)) {
+        ++start.item_tags;
       }
     }
-    if (end != text.size()) break;
-    carry = text.substr(text.size() - std::min<std::size_t>(3, text.size()));
+    if (end != text.size()) {
+      start.pixel_tag_seen = true;
+      break;
+    }
+    searched = bytes.size() >= 3 ? bytes.size() - 3 : 0;
+    if (keep && bytes.size() > kMemoryHeaderBytes) keep = false;
+    if (!keep) {  // keep only the last three bytes, for a tag across blocks
+      bytes.erase(0, searched);
+      searched = 0;
+    }
   }
-  return count;
+  start.whole_file = in.eof();
+  if (!keep) bytes.clear();
+  return start;
+}
+
+// Reads the header from the bytes already in memory when they hold all of
+// it, otherwise from the file.
+OFCondition LoadHeader(DcmFileFormat& file, const std::string& path, const FileStart& start) {
+  if (!start.bytes.empty() && (start.pixel_tag_seen || start.whole_file)) {
+    DcmInputBufferStream stream;
+    stream.setBuffer(start.bytes.data(), static_cast<offile_off_t>(start.bytes.size()));
+    stream.setEos();
+    file.transferInit();
+    const OFCondition read =
+        file.readUntilTag(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength, DCM_PixelData);
+    file.transferEnd();
+    // The pixel tag seen may have been bytes inside a value; then the file decides.
+    if (read.good() || start.whole_file) return read;
+    (void)file.clear();
+  }
+  return file.loadFileUntilTag(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange,
+                               DCM_MaxReadLength, ERM_autoDetect, DCM_PixelData);
 }
 
 DicomReadFailure Failure(DicomFailureReason reason, std::string message) {
@@ -262,23 +313,22 @@ DicomHeaderOutcome ReadDicomHeader(const std::string& path,
   if (!std::filesystem::is_regular_file(path, error)) {
     return Failure(DicomFailureReason::kCannotOpen, "not a regular file");
   }
-  const auto size = std::filesystem::file_size(path, error);
-  if (error) return Failure(DicomFailureReason::kCannotOpen, error.message());
-  if (size == 0) return Failure(DicomFailureReason::kEmpty, "the file is empty");
-
-  const bool preamble = HasPreamble(path);
-  if (CountItemTags(path, kMaxSequenceItems) > kMaxSequenceItems) {
+  const FileStart start = ReadFileStart(path, kMaxSequenceItems);
+  if (!start.opened) return Failure(DicomFailureReason::kCannotOpen, "cannot open");
+  if (start.whole_file && start.bytes.empty()) {
+    return Failure(DicomFailureReason::kEmpty, "the file is empty");
+  }
+  const bool preamble = start.preamble;
+  if (start.item_tags > kMaxSequenceItems) {
     return Failure(DicomFailureReason::kMalformed,
                    fmt::format("more than {} sequence items before the pixel data; assay does not "
                                "parse nesting that deep",
                                kMaxSequenceItems));
   }
   DcmFileFormat file;
-  const OFCondition loaded =
-      file.loadFileUntilTag(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
-                            ERM_autoDetect, DCM_PixelData);
+  const OFCondition loaded = LoadHeader(file, path, start);
   if (loaded.bad()) {
-    if (!preamble && !LooksLikeRawDataset(path)) {
+    if (!preamble && !start.raw_dataset) {
       return Failure(DicomFailureReason::kNotDicom,
                      "no DICOM preamble and no data set at the start of the file");
     }
@@ -306,9 +356,35 @@ DicomHeaderOutcome ReadDicomHeader(const std::string& path,
 
   DicomHeader header;
   header.has_preamble = preamble;
-  header.values.reserve(attributes.size());
-  for (const auto& attribute : attributes) {
-    header.values.push_back(Text(*dataset, DcmTagKey(attribute.group, attribute.element)));
+  header.values.resize(attributes.size());
+  // One walk over the data set's top-level elements (kept in tag order by
+  // DCMTK) instead of one search per attribute.
+  std::vector<std::pair<DcmTagKey, std::size_t>> wanted;
+  wanted.reserve(attributes.size() + 2);
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    wanted.emplace_back(DcmTagKey(attributes[i].group, attributes[i].element), i);
+  }
+  constexpr std::size_t kPatientId = ~std::size_t{0};
+  constexpr std::size_t kAccession = ~std::size_t{0} - 1;
+  wanted.emplace_back(DCM_PatientID, kPatientId);
+  wanted.emplace_back(DCM_AccessionNumber, kAccession);
+  std::sort(wanted.begin(), wanted.end());
+  for (DcmObject* object = dataset->nextInContainer(nullptr); object != nullptr;
+       object = dataset->nextInContainer(object)) {
+    const DcmTagKey key = object->getTag().getXTag();
+    auto [first, last] =
+        std::equal_range(wanted.begin(), wanted.end(), std::make_pair(key, std::size_t{0}),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto it = first; it != last; ++it) {
+      auto text = Text(*static_cast<DcmElement*>(object));
+      if (it->second == kPatientId) {
+        header.patient_id = std::move(text);
+      } else if (it->second == kAccession) {
+        header.accession_number = std::move(text);
+      } else {
+        header.values[it->second] = std::move(text);
+      }
+    }
   }
   OFString syntax;
   if (file.getMetaInfo() != nullptr &&
@@ -322,8 +398,6 @@ DicomHeaderOutcome ReadDicomHeader(const std::string& path,
          (header.transfer_syntax_uid.back() == '\0' || header.transfer_syntax_uid.back() == ' ')) {
     header.transfer_syntax_uid.pop_back();
   }
-  header.patient_id = Text(*dataset, DCM_PatientID);
-  header.accession_number = Text(*dataset, DCM_AccessionNumber);
   return header;
 }
 

@@ -2,7 +2,8 @@
 """`assay scan` then `assay audit` on a small cohort with planted problems, each of
 which the audit must find and the case flow must account for:
   - a garbage file and an empty file (unreadable);
-  - a copy of one instance (duplicate SOP Instance UID);
+  - a copy of one instance (duplicate SOP Instance UID), and the same image re-exported
+    under a new SOP Instance UID (duplicate pixels, found with `assay scan --pixel-hash`);
   - an age of 250 years and a slice thickness of 0 (implausible), an age "sixty" (unreadable);
   - a study without a label, two readers disagreeing on one study, a label without images;
   - one patient also in the development cohort (leakage).
@@ -10,6 +11,7 @@ Also: bad input (missing label column) gives exit code 2 and no output file.
 Usage: audit_cli_test.py ASSAY
 """
 import csv
+import hashlib
 import io
 import json
 import os
@@ -31,7 +33,8 @@ def check(condition, message):
         failures.append(message)
 
 
-def write(path, sop, study, patient, age="060Y", thickness="1.25", manufacturer="SIEMENS"):
+def write(path, sop, study, patient, age="060Y", thickness="1.25", manufacturer="SIEMENS",
+          pixels=None):
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
     meta.MediaStorageSOPInstanceUID = sop
@@ -48,6 +51,15 @@ def write(path, sop, study, patient, age="060Y", thickness="1.25", manufacturer=
     ds.PatientAge = age
     ds.PatientSex = "M"
     ds.SliceThickness = thickness
+    ds.Rows = ds.Columns = 4
+    ds.BitsAllocated = 16
+    ds.BitsStored = 12
+    ds.HighBit = 11
+    ds.PixelRepresentation = 0
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    # Pixels drawn from the SOP UID (or from `pixels`, the UID of the image copied).
+    ds.PixelData = hashlib.sha256((pixels or sop).encode()).digest()
     os.makedirs(os.path.dirname(path), exist_ok=True)
     pydicom.dcmwrite(path, ds, write_like_original=False)
 
@@ -67,6 +79,7 @@ with tempfile.TemporaryDirectory() as work:
     write(f"{test}/d/1.dcm", "1.9.4.1", "1.9.4", "P3")
     write(f"{test}/e/1.dcm", "1.9.5.1", "1.9.5", "P9", manufacturer="Acme Imaging")
     shutil.copy(f"{test}/a/1.dcm", f"{test}/a/1_copy.dcm")
+    write(f"{test}/a/3_reexported.dcm", "1.9.1.3", "1.9.1", "P1", pixels="1.9.1.1")
     with open(f"{test}/notes.txt", "w") as f:
         f.write("not an image\n")
     open(f"{test}/empty.dcm", "wb").close()
@@ -74,7 +87,8 @@ with tempfile.TemporaryDirectory() as work:
 
     key = os.path.join(work, "key")
     for name, folder in (("test", test), ("dev", dev)):
-        result = run("scan", folder, "--out", f"{work}/{name}.csv", "--secret-file", key)
+        result = run("scan", folder, "--out", f"{work}/{name}.csv", "--secret-file", key,
+                     "--pixel-hash")
         check(result.returncode == 0, f"scan {name}: {result.stderr}")
 
     labels = os.path.join(work, "labels.csv")
@@ -93,9 +107,10 @@ with tempfile.TemporaryDirectory() as work:
     check(result.returncode == 0, f"audit exited {result.returncode}: {result.stderr}")
     print(result.stdout)
     audit = json.load(open(out))["audit"]
-    check(audit["files"] == 9, f"files {audit['files']}")
+    check(audit["files"] == 10, f"files {audit['files']}")
     check(audit["unreadable"] == {"empty_file": 1, "not_dicom": 1}, f"unreadable {audit['unreadable']}")
     check(audit["duplicate_instances"] == 1, f"duplicates {audit['duplicate_instances']}")
+    check(audit["duplicate_images"] == 1, f"duplicate images {audit['duplicate_images']}")
     columns = {c["column"]: c for c in audit["columns"]}
     check(columns["PatientAge"]["implausible"] == 1 and "250Y" in columns["PatientAge"]["examples"],
           f"age {columns['PatientAge']}")
@@ -115,7 +130,7 @@ with tempfile.TemporaryDirectory() as work:
     flow = audit["case_flow"]
     excluded_files = sum(s["count"] for s in flow if s["stage"] == "excluded" and s["unit"] == "files")
     excluded_cases = sum(s["count"] for s in flow if s["stage"] == "excluded" and s["unit"] == "cases")
-    check(excluded_files == 3, f"excluded files {excluded_files}")
+    check(excluded_files == 4, f"excluded files {excluded_files}")
     check(excluded_cases + audit["analysed"] == audit["cases"], f"case flow does not close: {flow}")
     check("P1" not in open(f"{work}/test.csv").read().split("patient_pseudonym")[1],
           "a patient id reached the inventory")

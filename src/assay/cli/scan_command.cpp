@@ -31,6 +31,7 @@ struct ScanArguments {
   std::vector<std::string> tags;
   std::string secret_file;
   std::string vendor_aliases;
+  bool pixel_hash = false;
 };
 
 constexpr std::size_t kMinimumSecretBytes = 16;
@@ -122,6 +123,7 @@ int ScanCommand(const ScanArguments& arguments) {
   data::ScanOptions options;
   options.level = *level;
   options.extra_attributes = arguments.tags;
+  options.pixel_hash = arguments.pixel_hash;
   if (!arguments.vendor_aliases.empty()) {
     if (Status added = options.vendors.AddFile(arguments.vendor_aliases); !added.ok()) {
       return ReportFailure(added);
@@ -168,6 +170,9 @@ Runner AddScanCommand(CLI::App& app) {
       ->required();
   command->add_option("--vendor-aliases", arguments->vendor_aliases,
                       "CSV (alias,vendor) extending the shipped vendor alias table");
+  command->add_flag("--pixel-hash", arguments->pixel_hash,
+                    "Also decode every image and write the SHA-256 of its pixel values "
+                    "(finds duplicates stored under other UIDs; reads every file whole)");
   return [arguments](const std::string&) { return ScanCommand(*arguments); };
 }
 

@@ -74,10 +74,19 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
   const std::size_t key_column = static_cast<std::size_t>(
       std::find(columns.begin(), columns.end(), inputs.image_key) - columns.begin());
 
+  // Inventories scanned with --pixel-hash also carry pixel_sha256.
+  columns.push_back("pixel_sha256");
   auto source = io::OpenRecordSource(inputs.inventory, columns);
+  const bool has_pixels = source.ok();
+  if (!has_pixels) {
+    columns.pop_back();
+    source = io::OpenRecordSource(inputs.inventory, columns);
+  }
   if (!source.ok()) return source.status();
+  const std::size_t pixel_column = columns.size() - 1;
 
   AuditReport report;
+  if (has_pixels) report.duplicate_images = 0;
   for (const auto& rule : QualityRules()) {
     ColumnQuality quality;
     quality.column = rule.column;
@@ -85,6 +94,7 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
     report.columns.push_back(std::move(quality));
   }
   std::unordered_set<std::string> instances;
+  std::unordered_set<std::string> images;
   std::unordered_map<std::string, std::unordered_set<std::string>> patients_of_case;
   std::vector<std::string> case_order;
   while (true) {
@@ -103,6 +113,13 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
     if (!sop.empty() && !instances.insert(sop).second) {
       ++report.duplicate_instances;
       continue;
+    }
+    if (has_pixels) {
+      const std::string digest = Blank((*source)->Value(pixel_column));
+      if (!digest.empty() && !images.insert(digest).second) {
+        ++*report.duplicate_images;
+        continue;
+      }
     }
     for (std::size_t r = 0; r < QualityRules().size(); ++r) {
       const auto& rule = QualityRules()[r];
@@ -137,6 +154,9 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
   }
   if (report.duplicate_instances > 0) {
     report.flow.push_back({"excluded", "files", "duplicate_instance", report.duplicate_instances});
+  }
+  if (report.duplicate_images.value_or(0) > 0) {
+    report.flow.push_back({"excluded", "files", "duplicate_image", *report.duplicate_images});
   }
   if (report.missing_key > 0) {
     report.flow.push_back({"excluded", "files", "no_" + inputs.image_key, report.missing_key});
@@ -242,6 +262,7 @@ nlohmann::json AuditToJson(const AuditReport& report) {
           {"unreadable", report.unreadable},
           {"columns", std::move(columns)},
           {"duplicate_instances", report.duplicate_instances},
+          {"duplicate_images", optional(report.duplicate_images)},
           {"missing_key", report.missing_key},
           {"cases", report.cases},
           {"unlabeled_cases", optional(report.unlabeled_cases)},
@@ -272,6 +293,9 @@ std::string FormatAudit(const AuditReport& report) {
   std::size_t unreadable = report.files - report.files_read;
   line(unreadable, "files that cannot be read");
   line(report.duplicate_instances, "duplicate instances (same SOP Instance UID)");
+  if (report.duplicate_images) {
+    line(*report.duplicate_images, "duplicate images (same pixels, another SOP Instance UID)");
+  }
   line(report.missing_key, "instances without the case key");
   if (report.unlabeled_cases) line(*report.unlabeled_cases, "cases without a label");
   if (report.labels_without_images) line(*report.labels_without_images, "labels without images");

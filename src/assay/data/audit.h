@@ -56,8 +56,10 @@ struct AuditReport {
   std::map<std::string, std::size_t> unreadable;  // reason code -> files
   std::vector<ColumnQuality> columns;
   std::size_t duplicate_instances = 0;  // rows repeating an earlier SOPInstanceUID
-  std::size_t missing_key = 0;          // readable instances without the case key
-  std::size_t cases = 0;                // distinct keys with at least one image
+  // Rows whose decoded pixels equal an earlier row's (inventories scanned with --pixel-hash).
+  std::optional<std::size_t> duplicate_images;
+  std::size_t missing_key = 0;  // readable instances without the case key
+  std::size_t cases = 0;        // distinct keys with at least one image
   std::optional<std::size_t> unlabeled_cases;
   std::optional<std::size_t> labels_without_images;
   std::optional<std::size_t> conflicting_cases;  // keys whose label rows disagree

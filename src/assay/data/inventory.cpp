@@ -13,6 +13,7 @@
 #include "assay/core/sha256.h"
 #include "assay/io/csv_writer.h"
 #include "assay/io/dicom_header.h"
+#include "assay/io/dicom_pixels.h"
 
 namespace assay::data {
 namespace {
@@ -151,6 +152,19 @@ std::string RedactedPath(std::string path, const std::optional<std::string>& id,
   return path;
 }
 
+// The SHA-256 of an image's decoded modality values (with its dimensions),
+// or the reason it cannot be decoded. Equal digests mean equal images
+// whatever the transfer syntax they were stored in (lossless ones).
+std::pair<std::string, std::string> PixelDigest(const std::string& path) {
+  auto image = io::LoadDicomPixels(path, io::PixelValues::kModality);
+  if (!image.ok()) return {"", image.status().message()};
+  std::string bytes =
+      fmt::format("{}x{}x{}x{}:", image->frames, image->rows, image->columns, image->samples);
+  bytes.append(reinterpret_cast<const char*>(image->values.data()),
+               image->values.size() * sizeof(float));
+  return {Sha256(bytes), ""};
+}
+
 struct Layout {
   std::vector<std::string> keywords;  // attributes as read, in column order
 };
@@ -214,6 +228,11 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
     values.push_back(accession);
     auto harmonized = Harmonize(layout.keywords, values, options.vendors);
     values.insert(values.end(), harmonized.begin(), harmonized.end());
+    if (options.pixel_hash) {
+      auto [digest, error] = PixelDigest((fs::path(directory) / path).string());
+      values.push_back(std::move(digest));
+      values.push_back(ValidUtf8(error));
+    }
     return record;
   };
   std::vector<FileRecord> records(files->size());
@@ -239,6 +258,10 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
   inventory.columns.push_back("accession_pseudonym");
   inventory.columns.insert(inventory.columns.end(), kHarmonizedColumns.begin(),
                            kHarmonizedColumns.end());
+  if (options.pixel_hash) {
+    inventory.columns.push_back("pixel_sha256");
+    inventory.columns.push_back("pixel_error");
+  }
 
   std::vector<InstanceRow> instances;
   std::vector<std::vector<std::string>> failures;

@@ -29,6 +29,11 @@ struct ScanOptions {
   // Key of the HMAC-SHA-256 pseudonyms of patient ids and accession numbers.
   std::string secret;
   VendorTable vendors = VendorTable::Shipped();
+  // Also decode the pixels of every readable file and write the SHA-256 of
+  // its modality values (columns pixel_sha256 and pixel_error), so that the
+  // audit finds the same image stored twice under different UIDs. Reads
+  // every file whole: much slower than a header scan.
+  bool pixel_hash = false;
   // Called from worker threads as files are read (files done, files in all);
   // must be thread-safe.
   std::function<void(std::size_t, std::size_t)> progress;

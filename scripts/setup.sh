@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build ccache pkg-config clang-format clang-tidy
+  # libFuzzer targets (clang with its sanitizer and fuzzer runtimes)
+  clang libclang-rt-14-dev
   # libraries
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libboost-math-dev
   libeigen3-dev libtbb-dev libtomlplusplus-dev libssl-dev libsqlite3-dev libdcmtk-dev

@@ -100,10 +100,17 @@ with tempfile.TemporaryDirectory() as work:
                 "1.9.5,r1,yes\n"
                 "1.9.7,r1,no\n")  # no images; study 1.9.4 has no label
 
+    predictions = os.path.join(work, "predictions.csv")
+    with open(predictions, "w") as f:
+        # Study 1.9.3 has no output; 1.9.8 has no images; 1.9.1 appears twice with one score.
+        f.write("StudyInstanceUID,prob\n1.9.1,0.91\n1.9.1,0.91\n1.9.2,0.2\n1.9.5,0.7\n1.9.8,0.1\n")
+
     out = os.path.join(work, "audit.json")
+    cases_out = os.path.join(work, "cases.csv")
     result = run("audit", "--inventory", f"{work}/test.csv", "--labels", labels,
                  "--label-key", "study", "--truth", "finding", "--development", f"{work}/dev.csv",
-                 "--out", out)
+                 "--predictions", predictions, "--score", "prob", "--out", out,
+                 "--cases-out", cases_out)
     check(result.returncode == 0, f"audit exited {result.returncode}: {result.stderr}")
     print(result.stdout)
     audit = json.load(open(out))["audit"]
@@ -134,6 +141,31 @@ with tempfile.TemporaryDirectory() as work:
     check(excluded_cases + audit["analysed"] == audit["cases"], f"case flow does not close: {flow}")
     check("P1" not in open(f"{work}/test.csv").read().split("patient_pseudonym")[1],
           "a patient id reached the inventory")
+
+    # The analysed cases, joined with their labels and outputs: studies 1.9.1 and 1.9.3.
+    check(audit["cases_without_prediction"] == 1, f"without prediction {audit['cases_without_prediction']}")
+    check(audit["predictions_without_images"] == 1, f"predictions without images {audit['predictions_without_images']}")
+    with open(cases_out, newline="") as f:
+        cases = {row["case"]: row for row in csv.DictReader(f)}
+    check(sorted(cases) == ["1.9.1", "1.9.3"], f"analysed cases {sorted(cases)}")
+    if "1.9.1" in cases:
+        first = cases["1.9.1"]
+        check(first["finding"] == "yes" and first["prob"] == "0.91", f"1.9.1 joined wrong: {first}")
+        check(first["instances"] == "2" and first["vendor"] == "Siemens" and first["age_years"] == "60",
+              f"1.9.1 attributes: {first}")
+        check(first["patient_pseudonym"] and "P1" not in first.values(), "pseudonym missing or id shown")
+    if "1.9.3" in cases:
+        check(cases["1.9.3"]["prob"] == "" and cases["1.9.3"]["finding"] == "no",
+              f"1.9.3: {cases['1.9.3']}")
+
+    # Two different scores for one case is bad input, named by line.
+    with open(predictions, "a") as f:
+        f.write("1.9.2,0.3\n")
+    result = run("audit", "--inventory", f"{work}/test.csv", "--predictions", predictions,
+                 "--score", "prob", "--cases-out", os.path.join(work, "cases2.csv"))
+    check(result.returncode == 2 and "line 7" in result.stderr and "line 4" in result.stderr,
+          f"conflicting scores: exit {result.returncode}, {result.stderr}")
+    check(not os.path.exists(os.path.join(work, "cases2.csv")), "cases written despite the error")
 
     # Bad input: the truth column is missing -> exit 2, named, and no output written.
     bad_out = os.path.join(work, "bad.json")

@@ -20,26 +20,40 @@ struct AuditArguments {
   data::AuditInputs inputs;
   std::string labels;
   std::string development;
+  std::string predictions;
   std::string out;
+  std::string cases_out;
 };
+
+Status WriteWhole(const std::string& path, const std::string& bytes) {
+  const fs::path out(path);
+  const fs::path folder = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  return evidence::WriteBundleFile(folder.string(), out.filename().string(), bytes);
+}
 
 int AuditCommand(AuditArguments& arguments) {
   if (!arguments.labels.empty()) arguments.inputs.labels = arguments.labels;
   if (!arguments.development.empty()) arguments.inputs.development = arguments.development;
+  if (!arguments.predictions.empty()) arguments.inputs.predictions = arguments.predictions;
   auto report = data::Audit(arguments.inputs);
   if (!report.ok()) return ReportFailure(report.status());
   if (!arguments.out.empty()) {
     const nlohmann::json document = {{"audit", data::AuditToJson(*report)}};
-    const fs::path out(arguments.out);
-    const fs::path folder = out.has_parent_path() ? out.parent_path() : fs::path(".");
-    if (Status written = evidence::WriteBundleFile(folder.string(), out.filename().string(),
-                                                   document.dump(2) + "\n");
+    if (Status written = WriteWhole(arguments.out, document.dump(2) + "\n"); !written.ok()) {
+      return ReportFailure(written);
+    }
+  }
+  if (!arguments.cases_out.empty()) {
+    if (Status written = WriteWhole(arguments.cases_out, data::AuditCasesCsv(*report));
         !written.ok()) {
       return ReportFailure(written);
     }
   }
   std::fputs(data::FormatAudit(*report).c_str(), stdout);
   if (!arguments.out.empty()) spdlog::info("wrote {}", arguments.out);
+  if (!arguments.cases_out.empty()) {
+    spdlog::info("wrote {} ({} analysed cases)", arguments.cases_out, report->case_rows.size());
+  }
   return 0;
 }
 
@@ -64,7 +78,15 @@ Runner AddAuditCommand(CLI::App& app) {
                       "Label column holding the ground truth (default truth)");
   command->add_option("--development", arguments->development,
                       "Inventory of the development cohort, scanned with the same key (leakage)");
+  command->add_option("--predictions", arguments->predictions,
+                      "Model outputs (.csv, or .jsonl/.ndjson) joined by the case key");
+  command->add_option("--prediction-key", arguments->inputs.prediction_key,
+                      "Predictions column matched to --key (default: the same name)");
+  command->add_option("--score", arguments->inputs.score,
+                      "Predictions column holding the model's score (default score)");
   command->add_option("--out", arguments->out, "Write the audit as JSON to this file");
+  command->add_option("--cases-out", arguments->cases_out,
+                      "Write the analysed cases (truth, score, acquisition attributes) as CSV");
   return [arguments](const std::string&) { return AuditCommand(*arguments); };
 }
 

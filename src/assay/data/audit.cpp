@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "assay/data/harmonize.h"
+#include "assay/io/csv_writer.h"
 #include "assay/io/record_source.h"
 
 namespace assay::data {
@@ -68,6 +69,29 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
     columns.push_back(rule.column);
     columns.push_back(rule.harmonized);
   }
+  // Acquisition attributes carried into the case table: inventory column -> case column.
+  const std::vector<std::pair<std::string, std::string>> case_attributes = {
+      {"Modality", "modality"},
+      {"vendor", "vendor"},
+      {"ManufacturerModelName", "scanner_model"},
+      {"InstitutionName", "site"},
+      {"age_years", "age_years"},
+      {"sex", "sex"},
+      {"kvp_kv", "kvp_kv"},
+      {"slice_thickness_mm", "slice_thickness_mm"},
+      {"pixel_spacing_row_mm", "pixel_spacing_mm"},
+      {"field_strength_t", "field_strength_t"},
+      {"study_date_iso", "study_date"},
+  };
+  std::vector<std::size_t> attribute_columns;
+  for (const auto& [column, name] : case_attributes) {
+    auto found = std::find(columns.begin(), columns.end(), column);
+    if (found == columns.end()) {
+      columns.push_back(column);
+      found = columns.end() - 1;
+    }
+    attribute_columns.push_back(static_cast<std::size_t>(found - columns.begin()));
+  }
   const bool key_is_new =
       std::find(columns.begin(), columns.end(), inputs.image_key) == columns.end();
   if (key_is_new) columns.push_back(inputs.image_key);
@@ -97,6 +121,12 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
   std::unordered_set<std::string> images;
   std::unordered_map<std::string, std::unordered_set<std::string>> patients_of_case;
   std::vector<std::string> case_order;
+  struct CaseImages {
+    std::string patient;  // of the first instance
+    std::size_t instances = 0;
+    std::vector<std::string> attributes;
+  };
+  std::unordered_map<std::string, CaseImages> images_of_case;
   while (true) {
     auto more = (*source)->Next();
     if (!more.ok()) return more.status();
@@ -142,8 +172,16 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
       continue;
     }
     auto [it, inserted] = patients_of_case.try_emplace(key);
-    if (inserted) case_order.push_back(key);
     const std::string patient = Blank((*source)->Value(4));
+    CaseImages& images_here = images_of_case[key];
+    if (inserted) {
+      case_order.push_back(key);
+      images_here.patient = patient;
+      for (std::size_t column : attribute_columns) {
+        images_here.attributes.push_back(Blank((*source)->Value(column)));
+      }
+    }
+    ++images_here.instances;
     if (!patient.empty()) it->second.insert(patient);
   }
   report.cases = case_order.size();
@@ -189,6 +227,7 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
     }
   }
 
+  std::unordered_map<std::string, std::string> truth_of_case;
   if (inputs.labels) {
     const std::string label_key = inputs.label_key.empty() ? inputs.image_key : inputs.label_key;
     auto labels = io::OpenRecordSource(*inputs.labels, {label_key, inputs.truth});
@@ -219,6 +258,8 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
       } else if (found->second.size() > 1) {
         ++conflicting;
         excluded.insert(key);
+      } else {
+        truth_of_case[key] = *found->second.begin();
       }
     }
     std::size_t without_images = 0;
@@ -235,7 +276,79 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
   }
   report.analysed = report.cases - excluded.size();
   report.flow.push_back({"analysed", "cases", "", report.analysed});
+
+  std::unordered_map<std::string, std::string> score_of_case;
+  if (inputs.predictions) {
+    const std::string key_name =
+        inputs.prediction_key.empty() ? inputs.image_key : inputs.prediction_key;
+    auto predictions = io::OpenRecordSource(*inputs.predictions, {key_name, inputs.score});
+    if (!predictions.ok()) return predictions.status();
+    std::unordered_map<std::string, std::uint64_t> first_line;
+    while (true) {
+      auto more = (*predictions)->Next();
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      const std::string key = Blank((*predictions)->Value(0));
+      const std::string score = Blank((*predictions)->Value(1));
+      const std::uint64_t line = (*predictions)->line();
+      if (key.empty()) {
+        return InvalidInput(fmt::format("{} line {}, column '{}': a prediction without a key",
+                                        (*predictions)->path(), line, key_name));
+      }
+      auto [it, inserted] = score_of_case.try_emplace(key, score);
+      if (!inserted && it->second != score) {
+        return InvalidInput(fmt::format(
+            "{} line {}, column '{}': a second score for case '{}' (the first is on line {})",
+            (*predictions)->path(), line, inputs.score, key, first_line[key]));
+      }
+      first_line.try_emplace(key, line);
+    }
+    std::size_t without_images = 0;
+    for (const auto& [key, score] : score_of_case) {
+      if (images_of_case.count(key) == 0) ++without_images;
+    }
+    report.predictions_without_images = without_images;
+    report.cases_without_prediction = 0;
+  }
+
+  report.case_columns = {"case", "patient_pseudonym"};
+  if (inputs.labels) report.case_columns.push_back(inputs.truth);
+  if (inputs.predictions) report.case_columns.push_back(inputs.score);
+  report.case_columns.push_back("instances");
+  for (const auto& attribute : case_attributes) report.case_columns.push_back(attribute.second);
+  for (const auto& key : case_order) {
+    if (excluded.count(key) > 0) continue;
+    const CaseImages& images_here = images_of_case[key];
+    std::vector<std::string> row = {key, images_here.patient};
+    if (inputs.labels) row.push_back(truth_of_case[key]);
+    if (inputs.predictions) {
+      auto found = score_of_case.find(key);
+      if (found == score_of_case.end() || found->second.empty()) {
+        ++*report.cases_without_prediction;
+        row.emplace_back();
+      } else {
+        row.push_back(found->second);
+      }
+    }
+    row.push_back(std::to_string(images_here.instances));
+    row.insert(row.end(), images_here.attributes.begin(), images_here.attributes.end());
+    report.case_rows.push_back(std::move(row));
+  }
   return report;
+}
+
+std::string AuditCasesCsv(const AuditReport& report) {
+  std::string out;
+  auto append = [&out](const std::vector<std::string>& row) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) out += ',';
+      out += io::CsvField(row[i]);
+    }
+    out += '\n';
+  };
+  append(report.case_columns);
+  for (const auto& row : report.case_rows) append(row);
+  return out;
 }
 
 nlohmann::json AuditToJson(const AuditReport& report) {
@@ -270,6 +383,8 @@ nlohmann::json AuditToJson(const AuditReport& report) {
           {"conflicting_cases", optional(report.conflicting_cases)},
           {"shared_patients", optional(report.shared_patients)},
           {"shared_cases", optional(report.shared_cases)},
+          {"cases_without_prediction", optional(report.cases_without_prediction)},
+          {"predictions_without_images", optional(report.predictions_without_images)},
           {"case_flow", std::move(flow)},
           {"analysed", report.analysed}};
 }
@@ -300,6 +415,12 @@ std::string FormatAudit(const AuditReport& report) {
   if (report.unlabeled_cases) line(*report.unlabeled_cases, "cases without a label");
   if (report.labels_without_images) line(*report.labels_without_images, "labels without images");
   if (report.conflicting_cases) line(*report.conflicting_cases, "cases with conflicting labels");
+  if (report.cases_without_prediction) {
+    line(*report.cases_without_prediction, "analysed cases without a model output (kept)");
+  }
+  if (report.predictions_without_images) {
+    line(*report.predictions_without_images, "model outputs without images");
+  }
   if (report.shared_patients) {
     line(*report.shared_patients, "patients also in the development cohort (leakage)");
   }

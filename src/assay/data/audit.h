@@ -30,6 +30,10 @@ struct AuditInputs {
   std::string image_key = "StudyInstanceUID";  // inventory column that defines a case
   std::string label_key;                       // labels column matched to it (default: same name)
   std::string truth = "truth";
+  // Model outputs: a table with the case key and a score column.
+  std::optional<std::string> predictions;
+  std::string prediction_key;  // default: the same name as image_key
+  std::string score = "score";
 };
 
 // Missing, unreadable and implausible values of one attribute.
@@ -62,11 +66,18 @@ struct AuditReport {
   std::size_t cases = 0;        // distinct keys with at least one image
   std::optional<std::size_t> unlabeled_cases;
   std::optional<std::size_t> labels_without_images;
-  std::optional<std::size_t> conflicting_cases;  // keys whose label rows disagree
-  std::optional<std::size_t> shared_patients;    // pseudonyms also in development
-  std::optional<std::size_t> shared_cases;       // cases of those patients
+  std::optional<std::size_t> conflicting_cases;           // keys whose label rows disagree
+  std::optional<std::size_t> shared_patients;             // pseudonyms also in development
+  std::optional<std::size_t> shared_cases;                // cases of those patients
+  std::optional<std::size_t> cases_without_prediction;    // analysed cases with no score
+  std::optional<std::size_t> predictions_without_images;  // prediction keys with no image
   std::vector<CaseFlowStep> flow;
   std::size_t analysed = 0;
+  // The analysed cases, one row each: the key, the patient pseudonym, the
+  // truth and score where given, the number of instances, and the
+  // acquisition attributes of the case's first instance (in path order).
+  std::vector<std::string> case_columns;
+  std::vector<std::vector<std::string>> case_rows;
 };
 
 // Errors (kInvalidInput / kIoError) name the file, line and column: a missing
@@ -75,6 +86,9 @@ Result<AuditReport> Audit(const AuditInputs& inputs);
 
 // The `audit` section of evidence.json.
 nlohmann::json AuditToJson(const AuditReport& report);
+
+// The analysed cases as CSV: a case table that `assay evaluate` and `assay run` read.
+std::string AuditCasesCsv(const AuditReport& report);
 
 // A readable table for the terminal.
 std::string FormatAudit(const AuditReport& report);

@@ -67,8 +67,17 @@ evidence::Manifest MakeManifest(const evidence::Protocol& protocol, const std::s
 }
 
 std::vector<evidence::BundleFile> BundleInputs(const evidence::Protocol& protocol) {
-  std::vector<evidence::BundleFile> inputs = {{"protocol", protocol.path},
-                                              {"cases", protocol.cases}};
+  std::vector<evidence::BundleFile> inputs = {{"protocol", protocol.path}};
+  if (protocol.imaging) {
+    inputs.push_back({"inventory", protocol.imaging->inventory});
+    inputs.push_back({"labels", protocol.imaging->labels});
+    inputs.push_back({"predictions", protocol.imaging->predictions});
+    if (protocol.imaging->development) {
+      inputs.push_back({"development", *protocol.imaging->development});
+    }
+  } else {
+    inputs.push_back({"cases", protocol.cases});
+  }
   if (protocol.model_file) inputs.push_back({"model", *protocol.model_file});
   return inputs;
 }

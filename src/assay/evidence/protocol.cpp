@@ -398,6 +398,39 @@ Status ReadIndeterminate(const ProtocolReader& reader, const toml::table& table,
   return Status::Ok();
 }
 
+// [data.imaging]: an inventory joined with labels and model outputs.
+Status ReadImaging(const ProtocolReader& reader, const toml::table& data_table,
+                   Protocol& protocol) {
+  auto imaging = reader.ReadTable(data_table, "data", "imaging");
+  if (!imaging.ok()) return imaging.status();
+  if (*imaging == nullptr) return Status::Ok();
+  const toml::table& table = **imaging;
+  constexpr std::string_view kPrefix = "data.imaging";
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
+      table, kPrefix,
+      {"inventory", "labels", "predictions", "development", "key", "label_key", "prediction_key"}));
+  ImagingSource source;
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "inventory", source.inventory));
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "labels", source.labels));
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "predictions", source.predictions));
+  source.inventory = ResolveCases(reader.path(), source.inventory);
+  source.labels = ResolveCases(reader.path(), source.labels);
+  source.predictions = ResolveCases(reader.path(), source.predictions);
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "development", source.development));
+  if (source.development) source.development = ResolveCases(reader.path(), *source.development);
+  std::optional<std::string> text;
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "key", text));
+  if (text) source.key = *text;
+  text.reset();
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "label_key", text));
+  source.label_key = text.value_or(source.key);
+  text.reset();
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "prediction_key", text));
+  source.prediction_key = text.value_or(source.key);
+  protocol.imaging = std::move(source);
+  return Status::Ok();
+}
+
 Status ReadData(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
   auto data = reader.ReadTable(root, "", "data");
   if (!data.ok()) return data.status();
@@ -406,18 +439,33 @@ Status ReadData(const ProtocolReader& reader, const toml::table& root, Protocol&
   constexpr std::string_view kPrefix = "data";
   ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
       table, kPrefix,
-      {"cases", "truth", "positive", "score", "id", "cluster", "direction", "exclude_missing_truth",
-       "exclude_missing_score", "minimum_positives", "minimum_negatives", "allow_naive_interval",
-       "output_status", "valid_status", "rejected_status", "indeterminate",
+      {"cases", "imaging", "truth", "positive", "score", "id", "cluster", "direction",
+       "exclude_missing_truth", "exclude_missing_score", "minimum_positives", "minimum_negatives",
+       "allow_naive_interval", "output_status", "valid_status", "rejected_status", "indeterminate",
        "maximum_rejection_rate"}));
-  std::string cases;
-  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "cases", cases));
-  protocol.cases = ResolveCases(reader.path(), cases);
+  ASSAY_RETURN_IF_ERROR(ReadImaging(reader, table, protocol));
   data::CaseRoles& roles = protocol.roles;
+  if (protocol.imaging) {
+    if (table.get("cases") != nullptr) {
+      return reader.ErrorAt(table, kPrefix, "cases",
+                            "give the cases either as a table (cases) or as an imaging cohort "
+                            "([data.imaging]), not both");
+    }
+    roles.id = "case";  // the case key, as the audit's case table names it
+  } else {
+    std::string cases;
+    ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "cases", cases));
+    protocol.cases = ResolveCases(reader.path(), cases);
+  }
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "truth", roles.truth));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "positive", roles.positive));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "score", roles.score));
-  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "id", roles.id));
+  if (!protocol.imaging) {
+    ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "id", roles.id));
+  } else if (table.get("id") != nullptr) {
+    return reader.ErrorAt(table, kPrefix, "id",
+                          "an imaging cohort's cases are identified by data.imaging.key");
+  }
   ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "cluster", roles.cluster));
   std::string direction = "higher";
   ASSAY_RETURN_IF_ERROR(reader.ReadChoice(table, kPrefix, "direction", kDirections, direction));

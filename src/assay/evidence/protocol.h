@@ -69,12 +69,28 @@ struct SubgroupPlan {
   std::optional<double> goal;         // a subgroup goal for the primary endpoints' metric(s)
 };
 
+// [data.imaging]: the cases are built from an imaging cohort: an inventory
+// written by `assay scan`, joined with labels and model outputs by a case key,
+// after the data audit (assay/data/audit.h). Paths are resolved relative to
+// the protocol file's folder.
+struct ImagingSource {
+  std::string inventory;
+  std::string labels;
+  std::string predictions;
+  std::optional<std::string> development;  // development cohort's inventory (leakage check)
+  std::string key = "StudyInstanceUID";    // inventory column that defines a case
+  std::string label_key;                   // labels column matched to it (default: key)
+  std::string prediction_key;              // predictions column matched to it (default: key)
+};
+
 struct Protocol {
   std::string path;  // file it came from
   std::string title, intended_use;
-  std::string purpose;    // regulatory_submission | local_acceptance | change_control |
-                          // postmarket_periodic
-  std::string cases;      // data file path, resolved relative to the protocol file's folder
+  std::string purpose;  // regulatory_submission | local_acceptance | change_control |
+                        // postmarket_periodic
+  std::string cases;    // data file path, resolved relative to the protocol file's folder;
+                        // empty when the cases come from `imaging`
+  std::optional<ImagingSource> imaging;
   data::CaseRoles roles;  // truth, positive, score, id, cluster, compare(unused here),
                           // groups(empty), direction, exclude flags
   std::string model_name, model_version;

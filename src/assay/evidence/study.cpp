@@ -1,17 +1,22 @@
 #include "assay/evidence/study.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/math/distributions/normal.hpp>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
 #include <set>
 
 #include "assay/core/sha256.h"
+#include "assay/data/audit.h"
 #include "assay/stats/interval.h"
 #include "assay/stats/proportion.h"
 #include "assay/stats/sample_size.h"
@@ -361,12 +366,51 @@ class StudyRunner {
       }
       roles.compare = spec.comparator;
     }
-    auto table = data::LoadCaseTable(protocol_.cases, roles);
+    auto table =
+        protocol_.imaging ? LoadImagingCases(roles) : data::LoadCaseTable(protocol_.cases, roles);
     if (!table.ok()) return table.status();
     loaded_ = std::move(table).value();
     ASSAY_RETURN_IF_ERROR(BinNumericGroups(loaded_, protocol_.subgroups));
     if (loaded_.cluster && protocol_.allow_naive_interval) loaded_.cluster.reset();
     return Status::Ok();
+  }
+
+  // [data.imaging]: the data audit joins the inventory with labels and
+  // outputs; its case table is then loaded like any other.
+  Result<data::CaseTable> LoadImagingCases(const data::CaseRoles& roles) {
+    const ImagingSource& source = *protocol_.imaging;
+    data::AuditInputs inputs;
+    inputs.inventory = source.inventory;
+    inputs.development = source.development;
+    inputs.labels = source.labels;
+    inputs.image_key = source.key;
+    inputs.label_key = source.label_key;
+    inputs.truth = roles.truth;
+    inputs.predictions = source.predictions;
+    inputs.prediction_key = source.prediction_key;
+    inputs.score = roles.score;
+    auto audit = data::Audit(inputs);
+    if (!audit.ok()) return audit.status();
+    // The joined cases go through the case-table loader from a private temporary file.
+    static std::atomic<unsigned> counter{0};
+    const std::filesystem::path temporary =
+        std::filesystem::temp_directory_path() /
+        fmt::format("assay-cases-{}-{}.csv", ::getpid(), counter.fetch_add(1));
+    {
+      std::ofstream out(temporary, std::ios::binary);
+      out << data::AuditCasesCsv(*audit);
+      if (!out) return IoError(fmt::format("{}: cannot write", temporary.string()));
+    }
+    auto table = data::LoadCaseTable(temporary.string(), roles);
+    std::error_code error;
+    std::filesystem::remove(temporary, error);
+    if (!table.ok()) {
+      return Status(table.status().code(), fmt::format("the cases joined from {}: {}",
+                                                       source.inventory, table.status().message()));
+    }
+    table->source = source.inventory;
+    result_.audit = std::move(audit).value();
+    return table;
   }
 
   Status HashModel() {

@@ -14,6 +14,7 @@
 
 #include "assay/analysis/evaluation.h"
 #include "assay/core/status.h"
+#include "assay/data/audit.h"
 #include "assay/data/case_table.h"
 #include "assay/evidence/protocol.h"
 #include "assay/evidence/verdict.h"
@@ -94,6 +95,7 @@ struct StudyResult {
   std::vector<std::string> reasons;  // plain-language reasons for the overall verdict
   IndeterminateSummary indeterminate;
   std::optional<std::string> model_sha256;  // of protocol.model_file, when one is named
+  std::optional<data::AuditReport> audit;   // [data.imaging]: the data audit the cases came from
   StudyContext context;
 };
 

@@ -133,6 +133,7 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
       {"rejected_input", indeterminate.rejected_input},
       {"counted_against_model", indeterminate.counted_against_model},
       {"scoped_out", indeterminate.scoped_out}};
+  if (study.audit) document["audit"] = data::AuditToJson(*study.audit);
   document["gates"] = std::move(gates);
   document["endpoints"] = std::move(endpoints);
   document["subgroup_results"] = std::move(subgroups);

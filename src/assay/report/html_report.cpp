@@ -221,6 +221,49 @@ std::optional<Section> IdentitySection(ReportContext& context) {
   return Section{"identity", "Study, intended use and model", std::move(body)};
 }
 
+// The imaging cohort's part of the flow (files received, files excluded,
+// cases, cases excluded), drawn before the analysis part.
+std::string AuditFlowBoxes(const json& audit) {
+  std::string body;
+  std::string files_out;
+  std::string cases_out;
+  std::uint64_t files_total = 0;
+  std::uint64_t cases_total = 0;
+  for (const auto& step : Member(audit, "case_flow")) {
+    const std::string stage = ValueOr(step, "stage", std::string());
+    const std::string unit = ValueOr(step, "unit", std::string());
+    const auto count = ValueOr(step, "count", std::uint64_t{0});
+    if (stage != "excluded") continue;
+    const std::string item =
+        fmt::format("<li>{}: {}</li>", Text(Member(step, "reason")), Number(Member(step, "count")));
+    if (unit == "files") {
+      files_out += item;
+      files_total += count;
+    } else {
+      cases_out += item;
+      cases_total += count;
+    }
+  }
+  if (files_out.empty()) files_out = "<li>none</li>";
+  if (cases_out.empty()) cases_out = "<li>none</li>";
+  body += fmt::format("<div class=\"box\"><b>Image files received</b><br>{} files</div>",
+                      Number(Member(audit, "files")));
+  body += fmt::format(
+      "<div class=\"arrow\" aria-hidden=\"true\">&darr;</div><div class=\"box side\">"
+      "<b>Files excluded</b>: {}<ul>{}</ul></div>",
+      files_total, files_out);
+  body += fmt::format(
+      "<div class=\"arrow\" aria-hidden=\"true\">&darr;</div><div class=\"box\"><b>Cases</b>"
+      "<br>{} cases with images</div>",
+      Number(Member(audit, "cases")));
+  body += fmt::format(
+      "<div class=\"arrow\" aria-hidden=\"true\">&darr;</div><div class=\"box side\">"
+      "<b>Cases excluded</b>: {}<ul>{}</ul></div>"
+      "<div class=\"arrow\" aria-hidden=\"true\">&darr;</div>",
+      cases_total, cases_out);
+  return body;
+}
+
 std::optional<Section> CaseFlowSection(ReportContext& context) {
   const json& evidence = context.evidence;
   const json& flow = Member(evidence, "case_flow");
@@ -234,6 +277,9 @@ std::optional<Section> CaseFlowSection(ReportContext& context) {
   }
   if (excluded.empty()) excluded = "<li>none</li>";
   std::string body = "<div class=\"flow\">";
+  if (const json& audit = Member(evidence, "audit"); audit.is_object()) {
+    body += AuditFlowBoxes(audit);
+  }
   body += fmt::format("<div class=\"box\"><b>Received</b><br>{} cases</div>",
                       Number(Member(flow, "received")));
   body += fmt::format(

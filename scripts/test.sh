@@ -12,7 +12,9 @@ echo "== build and test (Release)"
 scripts/build.sh
 
 echo "== clang-tidy"
-git ls-files -- 'src/*.cpp' | xargs -P 2 -n 4 clang-tidy -p build --quiet 2>/dev/null
+# Not volume.cpp: ITK 5.2 as Debian packages it accepts only GCC, so clang-tidy's front end stops.
+git ls-files -- 'src/*.cpp' ':!src/assay/io/volume.cpp' |
+  xargs -P 2 -n 4 clang-tidy -p build --quiet 2>/dev/null
 (cd build && ctest --output-on-failure --parallel 2)
 
 echo "== build and test (AddressSanitizer + UndefinedBehaviorSanitizer)"

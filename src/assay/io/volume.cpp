@@ -35,7 +35,7 @@ void RegisterReaders() {
 }
 
 std::string FormatName(const itk::ImageIOBase& io) {
-  const std::string name = io.GetNameOfClass();
+  std::string name = io.GetNameOfClass();
   if (name == "NiftiImageIO") return "NIfTI";
   if (name == "NrrdImageIO") return "NRRD";
   if (name == "MetaImageIO") return "MetaImage";

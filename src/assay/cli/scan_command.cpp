@@ -80,19 +80,30 @@ Result<std::string> LoadOrMakeSecret(const std::string& path) {
 // when stderr is a terminal and the scan is long.
 class ProgressBar {
  public:
+  // `total` is 0 while the folder is still being listed: the count alone is shown.
   void Update(std::size_t done, std::size_t total) {
-    if (!enabled_ || total < 500) return;
+    if (!enabled_ || (total != 0 && total < 500)) return;
     const auto now = std::chrono::steady_clock::now();
     std::unique_lock lock(mutex_, std::try_to_lock);
     if (!lock.owns_lock()) return;
     if (done != total && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
+    if (total == 0) {
+      std::fprintf(stderr, "\rscanning: %zu files read", done);
+      std::fflush(stderr);
+      return;
+    }
     const std::size_t width = 30;
     const std::size_t filled = total == 0 ? width : done * width / total;
     std::fprintf(stderr, "\rscanning [%s%s] %zu/%zu files", std::string(filled, '#').c_str(),
                  std::string(width - filled, ' ').c_str(), done, total);
-    if (done == total) std::fputc('\n', stderr);
     std::fflush(stderr);
+  }
+
+  // Ends the line of a bar that was drawn.
+  void Finish() {
+    std::lock_guard lock(mutex_);
+    if (last_ != std::chrono::steady_clock::time_point{}) std::fputc('\n', stderr);
   }
 
  private:
@@ -136,6 +147,7 @@ int ScanCommand(const ScanArguments& arguments) {
   options.progress = [bar](std::size_t done, std::size_t total) { bar->Update(done, total); };
 
   auto inventory = data::ScanDicomFolder(arguments.directory, options);
+  bar->Finish();
   if (!inventory.ok()) return ReportFailure(inventory.status());
 
   const fs::path out(arguments.out);

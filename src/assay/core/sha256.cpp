@@ -1,7 +1,8 @@
 #include "assay/core/sha256.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <array>
 #include <cerrno>
@@ -47,15 +48,49 @@ std::string Finish(EVP_MD_CTX* context) {
 
 }  // namespace
 
-std::string HmacSha256(std::string_view key, std::string_view message) {
+struct HmacSha256Key::State {
+  EVP_MAC_CTX* keyed = nullptr;  // initialised with the key; copied per message
+};
+
+HmacSha256Key::HmacSha256Key(std::string_view key) : state_(new State) {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  state_->keyed = mac != nullptr ? EVP_MAC_CTX_new(mac) : nullptr;
+  EVP_MAC_free(mac);  // the context holds its own reference
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM parameters[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
+                                   OSSL_PARAM_construct_end()};
+  if (state_->keyed == nullptr ||
+      EVP_MAC_init(state_->keyed, reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                   parameters) != 1) {
+    EVP_MAC_CTX_free(state_->keyed);
+    delete state_;
+    throw std::runtime_error("OpenSSL could not set up HMAC-SHA-256");
+  }
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  EVP_MAC_CTX_free(state_->keyed);
+  delete state_;
+}
+
+std::string HmacSha256Key::Digest(std::string_view message) const {
+  struct MacContextDeleter {
+    void operator()(EVP_MAC_CTX* context) const { EVP_MAC_CTX_free(context); }
+  };
+  std::unique_ptr<EVP_MAC_CTX, MacContextDeleter> context(EVP_MAC_CTX_dup(state_->keyed));
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest.data(),
-           &length) == nullptr) {
+  std::size_t length = 0;
+  if (!context ||
+      EVP_MAC_update(context.get(), reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size()) != 1 ||
+      EVP_MAC_final(context.get(), digest.data(), &length, digest.size()) != 1) {
     throw std::runtime_error("OpenSSL could not compute HMAC-SHA-256");
   }
-  return Hex(digest.data(), length);
+  return Hex(digest.data(), static_cast<unsigned int>(length));
+}
+
+std::string HmacSha256(std::string_view key, std::string_view message) {
+  return HmacSha256Key(key).Digest(message);
 }
 
 std::string Sha256(std::string_view bytes) {

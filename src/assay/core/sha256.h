@@ -25,6 +25,23 @@ Result<std::string> Sha256File(const std::string& path);
 // revealing the patient id to anyone who lacks the key.
 std::string HmacSha256(std::string_view key, std::string_view message);
 
+// HMAC-SHA-256 under one key, for many messages: the keyed state is set up
+// once and copied for each message. Digest may be called from several threads.
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(std::string_view key);
+  ~HmacSha256Key();
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+
+  // 64 lower-case hex characters.
+  std::string Digest(std::string_view message) const;
+
+ private:
+  struct State;
+  State* state_;
+};
+
 // True for 64 lower-case hex characters.
 bool IsSha256Hex(std::string_view text);
 

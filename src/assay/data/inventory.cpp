@@ -1,7 +1,9 @@
 #include "assay/data/inventory.h"
 
 #include <fmt/format.h>
+#include <tbb/concurrent_vector.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_for_each.h>
 
 #include <algorithm>
 #include <atomic>
@@ -46,26 +48,6 @@ struct FileRecord {
   std::string failure_message;
   InstanceRow instance;
 };
-
-Result<std::vector<std::string>> ListFiles(const std::string& directory) {
-  std::error_code error;
-  if (!fs::is_directory(directory, error)) {
-    return IoError(fmt::format("{}: not a folder", directory));
-  }
-  std::vector<std::string> files;
-  const fs::path root(directory);
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, error);
-  if (error) return IoError(fmt::format("{}: cannot list: {}", directory, error.message()));
-  for (; it != fs::recursive_directory_iterator(); it.increment(error)) {
-    if (error) return IoError(fmt::format("{}: cannot list: {}", directory, error.message()));
-    std::error_code kind_error;
-    // Links to folders are not followed (they can loop); everything else is a file to account for.
-    if (it->is_directory(kind_error) && !it->is_symlink(kind_error)) continue;
-    files.push_back(it->path().lexically_relative(root).generic_string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
 // Valid UTF-8 for the CSV: bytes that do not form a UTF-8 character (a value
 // in a character set DCMTK could not convert) become U+FFFD.
@@ -184,6 +166,15 @@ std::string KeyedPseudonym(const std::string& secret, const std::string& id) {
   return HmacSha256(secret, id).substr(0, 32);
 }
 
+namespace {
+
+std::string KeyedPseudonym(const HmacSha256Key& key, const std::string& id) {
+  if (id.empty()) return {};
+  return key.Digest(id).substr(0, 32);
+}
+
+}  // namespace
+
 Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOptions& options) {
   std::vector<std::string> names = io::StandardDicomKeywords();
   for (const auto& extra : options.extra_attributes) {
@@ -191,8 +182,10 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
   }
   auto attributes = io::ResolveDicomAttributes(names);
   if (!attributes.ok()) return attributes.status();
-  auto files = ListFiles(directory);
-  if (!files.ok()) return files.status();
+  std::error_code root_error;
+  if (!fs::is_directory(directory, root_error)) {
+    return IoError(fmt::format("{}: not a folder", directory));
+  }
 
   Layout layout;
   for (const auto& attribute : *attributes) layout.keywords.push_back(attribute.name);
@@ -201,7 +194,8 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
   layout.keywords.insert(layout.keywords.begin() + static_cast<std::ptrdiff_t>(standard),
                          "TransferSyntaxUID");
 
-  // Reading, pseudonyms and harmonization run in the workers; each writes its own slot.
+  // Reading, pseudonyms and harmonization run in the workers.
+  const HmacSha256Key pseudonym_key(options.secret);
   auto process = [&](const std::string& path) {
     FileRecord record;
     const auto outcome = io::ReadDicomHeader((fs::path(directory) / path).string(), *attributes);
@@ -219,9 +213,9 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
       values.push_back(header.values[k] ? ValidUtf8(*header.values[k]) : std::string());
     }
     if (header.values.size() == standard) values.push_back(ValidUtf8(header.transfer_syntax_uid));
-    const std::string patient = KeyedPseudonym(options.secret, header.patient_id.value_or(""));
+    const std::string patient = KeyedPseudonym(pseudonym_key, header.patient_id.value_or(""));
     const std::string accession =
-        KeyedPseudonym(options.secret, header.accession_number.value_or(""));
+        KeyedPseudonym(pseudonym_key, header.accession_number.value_or(""));
     record.instance.path = RedactedPath(RedactedPath(path, header.patient_id, patient),
                                         header.accession_number, accession);
     values.push_back(patient);
@@ -235,15 +229,62 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
     }
     return record;
   };
-  std::vector<FileRecord> records(files->size());
+  // Folders are listed and files read in one parallel walk: each folder is a
+  // task that adds its sub-folders and files as further tasks. The records are
+  // sorted by path afterwards, so the result does not depend on the order.
+  struct Work {
+    std::string path;  // relative, '/'-separated; "" for the scanned folder
+    bool folder = false;
+  };
+  tbb::concurrent_vector<std::pair<std::string, FileRecord>> found;
   std::atomic<std::size_t> done{0};
+  std::atomic<bool> root_listed{true};
+  std::string root_message;
+  const fs::path root(directory);
+  auto list = [&](const Work& work, tbb::feeder<Work>& feeder) {
+    std::error_code error;
+    fs::directory_iterator it(root / work.path, error);
+    for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+      std::string name = it->path().filename().string();
+      if (!work.path.empty()) name = work.path + "/" + name;
+      std::error_code kind;
+      // Links to folders are not followed (they can loop); they are files that cannot be read.
+      const bool folder = it->is_directory(kind) && !it->is_symlink(kind);
+      feeder.add(Work{std::move(name), folder});
+    }
+    if (!error) return;
+    if (work.path.empty()) {
+      root_message = error.message();
+      root_listed = false;
+      return;
+    }
+    // A folder that cannot be listed is accounted for like a file that cannot be read.
+    FileRecord record;
+    record.failure_code = io::DicomFailureCode(io::DicomFailureReason::kCannotOpen);
+    record.failure_message = fmt::format("cannot list the folder: {}", error.message());
+    record.instance.path = work.path + "/";
+    found.emplace_back(work.path + "/", std::move(record));
+  };
   RunWithLargeStack([&] {
-    tbb::parallel_for(std::size_t{0}, records.size(), [&](std::size_t i) {
-      records[i] = process((*files)[i]);
-      const std::size_t finished = done.fetch_add(1) + 1;
-      if (options.progress) options.progress(finished, records.size());
-    });
+    tbb::parallel_for_each(std::vector<Work>{Work{"", true}},
+                           [&](const Work& work, tbb::feeder<Work>& feeder) {
+                             if (work.folder) {
+                               list(work, feeder);
+                               return;
+                             }
+                             found.emplace_back(work.path, process(work.path));
+                             const std::size_t finished = done.fetch_add(1) + 1;
+                             if (options.progress) options.progress(finished, 0);
+                           });
   });
+  if (!root_listed) return IoError(fmt::format("{}: cannot list: {}", directory, root_message));
+  std::vector<std::pair<std::string, FileRecord>> sorted(std::make_move_iterator(found.begin()),
+                                                         std::make_move_iterator(found.end()));
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<FileRecord> records;
+  records.reserve(sorted.size());
+  for (auto& entry : sorted) records.push_back(std::move(entry.second));
 
   Inventory inventory;
   inventory.files_found = records.size();

@@ -34,8 +34,8 @@ struct ScanOptions {
   // audit finds the same image stored twice under different UIDs. Reads
   // every file whole: much slower than a header scan.
   bool pixel_hash = false;
-  // Called from worker threads as files are read (files done, files in all);
-  // must be thread-safe.
+  // Called from worker threads as files are read (files done, and 0: the
+  // total is not known while folders are still being listed); thread-safe.
   std::function<void(std::size_t, std::size_t)> progress;
 };
 

@@ -245,8 +245,9 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
     std::error_code error;
     fs::directory_iterator it(root / work.path, error);
     for (; !error && it != fs::directory_iterator(); it.increment(error)) {
-      std::string name = it->path().filename().string();
-      if (!work.path.empty()) name = work.path + "/" + name;
+      std::string name = work.path;
+      if (!name.empty()) name += '/';
+      name += it->path().filename().string();
       std::error_code kind;
       // Links to folders are not followed (they can loop); they are files that cannot be read.
       const bool folder = it->is_directory(kind) && !it->is_symlink(kind);

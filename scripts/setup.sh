@@ -11,7 +11,7 @@ packages=(
   # libraries
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libboost-math-dev
   libeigen3-dev libtbb-dev libtomlplusplus-dev libssl-dev libsqlite3-dev libdcmtk-dev
-  libopenjp2-7-dev libinsighttoolkit5-dev
+  libopenjp2-7-dev libinsighttoolkit5-dev libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent reference implementations used by the tests

@@ -23,12 +23,11 @@ from pydicom.multival import MultiValue
 ASSAY = sys.argv[1]
 TEST_FILES = os.path.join(os.path.dirname(pydicom.__file__), "data", "test_files")
 
-# Files pydicom reads leniently that are malformed: a stream that ends inside a
-# sequence (rtplan_truncated), and an element whose VR and length are garbage
-# before the pixel data (SC_rgb_jpeg: "(0008,0008) VR '  '"). assay refuses them
-# with a reason instead of returning a partial header.
-MALFORMED = {"rtplan_truncated.dcm": ("malformed", "truncated"),
-             "SC_rgb_jpeg.dcm": ("malformed", "truncated")}
+# Files whose damage lies beyond the last attribute a scan reads (rtplan_truncated ends
+# inside a late sequence) are read, as pydicom reads them. SC_rgb_jpeg's data set is
+# damaged at its first element ("(0008,0008) VR '  '"), which pydicom reads past and
+# DCMTK cannot: assay accounts for it as unreadable, with a reason.
+MALFORMED = {"SC_rgb_jpeg.dcm": ("no_instance", "malformed", "truncated")}
 
 NUMERIC_VRS = {"DS", "IS", "US", "SS", "UL", "SL", "FL", "FD"}
 

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "assay/core/large_stack.h"
@@ -48,6 +50,49 @@ struct FileRecord {
   std::string failure_message;
   InstanceRow instance;
 };
+
+// Every entry under a folder, listed in parallel (a task per folder).
+struct Listing {
+  std::vector<std::string> files;                             // relative, '/'-separated, sorted
+  std::vector<std::pair<std::string, std::string>> unlisted;  // "folder/", why; sorted
+};
+
+Result<Listing> ListTree(const std::string& directory) {
+  const fs::path root(directory);
+  tbb::concurrent_vector<std::string> files;
+  tbb::concurrent_vector<std::pair<std::string, std::string>> unlisted;
+  std::string root_error;
+  tbb::parallel_for_each(std::vector<std::string>{""},
+                         [&](const std::string& folder, tbb::feeder<std::string>& feeder) {
+                           std::error_code error;
+                           fs::directory_iterator it(root / folder, error);
+                           for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+                             std::string name = folder;
+                             if (!name.empty()) name += '/';
+                             name += it->path().filename().string();
+                             std::error_code kind;
+                             // Links to folders are not followed (they can loop); they are files
+                             // that cannot be read.
+                             if (it->is_directory(kind) && !it->is_symlink(kind)) {
+                               feeder.add(std::move(name));
+                             } else {
+                               files.push_back(std::move(name));
+                             }
+                           }
+                           if (!error) return;
+                           if (folder.empty()) {
+                             root_error = error.message();  // only the task of the root writes it
+                           } else {
+                             unlisted.emplace_back(folder + "/", error.message());
+                           }
+                         });
+  if (!root_error.empty())
+    return IoError(fmt::format("{}: cannot list: {}", directory, root_error));
+  Listing listing{{files.begin(), files.end()}, {unlisted.begin(), unlisted.end()}};
+  std::sort(listing.files.begin(), listing.files.end());
+  std::sort(listing.unlisted.begin(), listing.unlisted.end());
+  return listing;
+}
 
 // Valid UTF-8 for the CSV: bytes that do not form a UTF-8 character (a value
 // in a character set DCMTK could not convert) become U+FFFD.
@@ -180,15 +225,21 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
   for (const auto& extra : options.extra_attributes) {
     if (std::find(names.begin(), names.end(), extra) == names.end()) names.push_back(extra);
   }
-  auto attributes = io::ResolveDicomAttributes(names);
-  if (!attributes.ok()) return attributes.status();
   std::error_code root_error;
   if (!fs::is_directory(directory, root_error)) {
     return IoError(fmt::format("{}: not a folder", directory));
   }
+  // DCMTK loads its data dictionary (tens of milliseconds) while the folder is listed.
+  std::optional<Result<std::vector<io::DicomAttribute>>> resolved;
+  std::thread loader([&] { resolved.emplace(io::ResolveDicomAttributes(names)); });
+  auto listing = ListTree(directory);
+  loader.join();
+  if (!resolved->ok()) return resolved->status();
+  if (!listing.ok()) return listing.status();
+  const std::vector<io::DicomAttribute>& attributes = resolved->value();
 
   Layout layout;
-  for (const auto& attribute : *attributes) layout.keywords.push_back(attribute.name);
+  for (const auto& attribute : attributes) layout.keywords.push_back(attribute.name);
   // TransferSyntaxUID sits after the standard attributes, before the user's.
   const std::size_t standard = io::StandardDicomKeywords().size();
   layout.keywords.insert(layout.keywords.begin() + static_cast<std::ptrdiff_t>(standard),
@@ -198,7 +249,7 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
   const HmacSha256Key pseudonym_key(options.secret);
   auto process = [&](const std::string& path) {
     FileRecord record;
-    const auto outcome = io::ReadDicomHeader((fs::path(directory) / path).string(), *attributes);
+    const auto outcome = io::ReadDicomHeader((fs::path(directory) / path).string(), attributes);
     if (const auto* failure = std::get_if<io::DicomReadFailure>(&outcome)) {
       record.failure_code = io::DicomFailureCode(failure->reason);
       record.failure_message = ValidUtf8(failure->message);
@@ -229,63 +280,23 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
     }
     return record;
   };
-  // Folders are listed and files read in one parallel walk: each folder is a
-  // task that adds its sub-folders and files as further tasks. The records are
-  // sorted by path afterwards, so the result does not depend on the order.
-  struct Work {
-    std::string path;  // relative, '/'-separated; "" for the scanned folder
-    bool folder = false;
-  };
-  tbb::concurrent_vector<std::pair<std::string, FileRecord>> found;
+  std::vector<FileRecord> records(listing->files.size());
   std::atomic<std::size_t> done{0};
-  std::atomic<bool> root_listed{true};
-  std::string root_message;
-  const fs::path root(directory);
-  auto list = [&](const Work& work, tbb::feeder<Work>& feeder) {
-    std::error_code error;
-    fs::directory_iterator it(root / work.path, error);
-    for (; !error && it != fs::directory_iterator(); it.increment(error)) {
-      std::string name = work.path;
-      if (!name.empty()) name += '/';
-      name += it->path().filename().string();
-      std::error_code kind;
-      // Links to folders are not followed (they can loop); they are files that cannot be read.
-      const bool folder = it->is_directory(kind) && !it->is_symlink(kind);
-      feeder.add(Work{std::move(name), folder});
-    }
-    if (!error) return;
-    if (work.path.empty()) {
-      root_message = error.message();
-      root_listed = false;
-      return;
-    }
-    // A folder that cannot be listed is accounted for like a file that cannot be read.
+  RunWithLargeStack([&] {
+    tbb::parallel_for(std::size_t{0}, records.size(), [&](std::size_t i) {
+      records[i] = process(listing->files[i]);
+      const std::size_t finished = done.fetch_add(1) + 1;
+      if (options.progress) options.progress(finished, records.size());
+    });
+  });
+  // A folder that cannot be listed is accounted for like a file that cannot be read.
+  for (const auto& [folder, message] : listing->unlisted) {
     FileRecord record;
     record.failure_code = io::DicomFailureCode(io::DicomFailureReason::kCannotOpen);
-    record.failure_message = fmt::format("cannot list the folder: {}", error.message());
-    record.instance.path = work.path + "/";
-    found.emplace_back(work.path + "/", std::move(record));
-  };
-  RunWithLargeStack([&] {
-    tbb::parallel_for_each(std::vector<Work>{Work{"", true}},
-                           [&](const Work& work, tbb::feeder<Work>& feeder) {
-                             if (work.folder) {
-                               list(work, feeder);
-                               return;
-                             }
-                             found.emplace_back(work.path, process(work.path));
-                             const std::size_t finished = done.fetch_add(1) + 1;
-                             if (options.progress) options.progress(finished, 0);
-                           });
-  });
-  if (!root_listed) return IoError(fmt::format("{}: cannot list: {}", directory, root_message));
-  std::vector<std::pair<std::string, FileRecord>> sorted(std::make_move_iterator(found.begin()),
-                                                         std::make_move_iterator(found.end()));
-  std::sort(sorted.begin(), sorted.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<FileRecord> records;
-  records.reserve(sorted.size());
-  for (auto& entry : sorted) records.push_back(std::move(entry.second));
+    record.failure_message = fmt::format("cannot list the folder: {}", message);
+    record.instance.path = folder;
+    records.push_back(std::move(record));
+  }
 
   Inventory inventory;
   inventory.files_found = records.size();
@@ -322,9 +333,15 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
   }
 
   if (options.level == InventoryLevel::kInstance) {
+    inventory.rows.reserve(instances.size() + failures.size());
     for (auto& instance : instances) {
-      std::vector<std::string> row = {instance.path, "ok", ""};
-      row.insert(row.end(), instance.values.begin(), instance.values.end());
+      std::vector<std::string> row;
+      row.reserve(3 + instance.values.size());
+      row.push_back(std::move(instance.path));
+      row.emplace_back("ok");
+      row.emplace_back();
+      row.insert(row.end(), std::make_move_iterator(instance.values.begin()),
+                 std::make_move_iterator(instance.values.end()));
       inventory.rows.push_back(std::move(row));
     }
   } else {

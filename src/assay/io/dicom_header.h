@@ -62,6 +62,7 @@ enum class DicomFailureReason {
   kNotDicom,    // neither a Part 10 file nor a data set with SOP attributes
   kTruncated,   // the stream ended inside an element
   kMalformed,   // DCMTK refused the encoding (bad lengths, bad VR, nesting too deep)
+  kNoInstance,  // a DICOM file whose data set has no SOP UIDs (a DICOMDIR, early damage)
 };
 
 // The reason code as written in inventories and case flows ("not_dicom", ...).

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -13,8 +14,11 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const bool jsonl = (data[0] & 1) != 0;
+  // In $TMPDIR, which run_fuzz.sh points into the build folder.
   const std::string path =
-      "/tmp/assay_fuzz_cases_" + std::to_string(::getpid()) + (jsonl ? ".jsonl" : ".csv");
+      (std::filesystem::temp_directory_path() /
+       ("assay_fuzz_cases_" + std::to_string(::getpid()) + (jsonl ? ".jsonl" : ".csv")))
+          .string();
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data + 1), static_cast<std::streamsize>(size - 1));

@@ -4,13 +4,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "assay/io/dicom_header.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::string path = "/tmp/assay_fuzz_dicom_" + std::to_string(::getpid()) + ".dcm";
+  // In $TMPDIR, which run_fuzz.sh points into the build folder.
+  static const std::string path = (std::filesystem::temp_directory_path() /
+                                   ("assay_fuzz_dicom_" + std::to_string(::getpid()) + ".dcm"))
+                                      .string();
   static const auto attributes = assay::io::ResolveDicomAttributes(
       {"SOPInstanceUID", "Manufacturer", "PatientAge", "PixelSpacing", "Rows", "(0019,10ab)"});
   {

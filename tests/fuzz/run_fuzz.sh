@@ -7,7 +7,8 @@ set -euo pipefail
 source_dir=$(cd "$(dirname "$0")/../.." && pwd)
 out=$1
 seconds=${2:-30}
-mkdir -p "$out"
+mkdir -p "$out/tmp"
+export TMPDIR="$out/tmp"  # the targets write each input there
 flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$source_dir/src" -DNDEBUG)
 

@@ -87,6 +87,8 @@ for role in ("inventory", "labels", "predictions", "development"):
 report = open(os.path.join(results, "report.html"), encoding="utf-8").read()
 check("Image files received" in report and "patient_in_development_cohort" in report,
       "the report does not draw the files part of the case flow")
+check('id="data-audit"' in report and "250Y" in report and "leakage" in report,
+      "the report has no data audit section with the implausible age and the leakage")
 for identifier in ("PAT00010", "Example^Patient"):
     check(identifier not in report and identifier not in json.dumps(evidence)
           and identifier not in open(os.path.join(results, "cases.csv")).read(),

@@ -305,6 +305,50 @@ std::optional<Section> CaseFlowSection(ReportContext& context) {
   return Section{"case-flow", "Case flow", std::move(body)};
 }
 
+// The imaging cohort's data audit: findings, then per-attribute data quality.
+// Only for runs whose cases came from an inventory ([data.imaging]).
+std::optional<Section> AuditSection(ReportContext& context) {
+  const json& audit = Member(context.evidence, "audit");
+  if (!audit.is_object()) return std::nullopt;
+  std::string body = "<table>\n" + Row({"finding", "count"}, true);
+  auto finding = [&body, &audit](std::string_view field, std::string_view words) {
+    const json& value = Member(audit, field);
+    if (value.is_null()) return;  // not checked (no labels, outputs or development cohort)
+    const bool flag = ValueOr(audit, field, std::uint64_t{0}) > 0;
+    body += Row({std::string(words), (flag ? "<b>" : "") + Number(value) + (flag ? "</b>" : "")});
+  };
+  std::uint64_t unreadable = 0;
+  for (const auto& [reason, count] : Member(audit, "unreadable").items()) {
+    unreadable += count.is_number_unsigned() ? count.get<std::uint64_t>() : 0;
+  }
+  body += Row({"files that cannot be read",
+               unreadable > 0 ? "<b>" + std::to_string(unreadable) + "</b>" : "0"});
+  finding("duplicate_instances", "duplicate instances (same SOP Instance UID)");
+  finding("duplicate_images", "duplicate images (same pixels, another UID)");
+  finding("missing_key", "images without the case key");
+  finding("unlabeled_cases", "cases without a label");
+  finding("conflicting_cases", "cases whose readers disagree");
+  finding("labels_without_images", "labels without images");
+  finding("cases_without_prediction", "cases without a model output (counted against it)");
+  finding("predictions_without_images", "model outputs without images");
+  finding("shared_patients", "patients also in the development cohort (leakage)");
+  body += "</table>\n<h3>Acquisition and patient attributes</h3>\n<table>\n" +
+          Row({"attribute", "missing", "not harmonized", "implausible", "examples"}, true);
+  for (const auto& column : Member(audit, "columns")) {
+    std::vector<std::string> examples;
+    for (const auto& example : Member(column, "examples")) examples.push_back(Text(example));
+    body += Row({Text(Member(column, "column")), Number(Member(column, "missing")),
+                 Number(Member(column, "unparseable")), Number(Member(column, "implausible")),
+                 fmt::format("{}", fmt::join(examples, ", "))});
+  }
+  body +=
+      "</table>\n<p class=\"muted\">Counted over the readable, distinct images. Missing "
+      "values are blank in the file; not harmonized ones could not be read (an age "
+      "&ldquo;sixty&rdquo;, a manufacturer no alias matches); implausible ones lie outside "
+      "the plausible range (an age of 250 years, a slice thickness of 0).</p>";
+  return Section{"data-audit", "Data audit", std::move(body)};
+}
+
 std::string OperatingPoint(const json& endpoint) {
   if (Member(endpoint, "threshold").is_number())
     return "threshold " + Number(Member(endpoint, "threshold"), 4);
@@ -492,8 +536,8 @@ std::optional<Section> MethodsSection(ReportContext& context) {
 
 // The report's sections, in reading order. A later capability adds its builder here.
 constexpr SectionBuilder kSections[] = {
-    SummarySection,     IdentitySection, CaseFlowSection, EndpointSection, RocSection,
-    CalibrationSection, SubgroupSection, ScoreSection,    CountSection,    MethodsSection,
+    SummarySection,     IdentitySection, CaseFlowSection, AuditSection, EndpointSection, RocSection,
+    CalibrationSection, SubgroupSection, ScoreSection,    CountSection, MethodsSection,
 };
 
 constexpr const char* kStyle = R"(

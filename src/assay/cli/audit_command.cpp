@@ -4,17 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include "assay/cli/commands.h"
 #include "assay/data/audit.h"
-#include "assay/evidence/bundle.h"
 
 namespace assay::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 struct AuditArguments {
   data::AuditInputs inputs;
@@ -25,12 +21,6 @@ struct AuditArguments {
   std::string cases_out;
 };
 
-Status WriteWhole(const std::string& path, const std::string& bytes) {
-  const fs::path out(path);
-  const fs::path folder = out.has_parent_path() ? out.parent_path() : fs::path(".");
-  return evidence::WriteBundleFile(folder.string(), out.filename().string(), bytes);
-}
-
 int AuditCommand(AuditArguments& arguments) {
   if (!arguments.labels.empty()) arguments.inputs.labels = arguments.labels;
   if (!arguments.development.empty()) arguments.inputs.development = arguments.development;
@@ -39,12 +29,12 @@ int AuditCommand(AuditArguments& arguments) {
   if (!report.ok()) return ReportFailure(report.status());
   if (!arguments.out.empty()) {
     const nlohmann::json document = {{"audit", data::AuditToJson(*report)}};
-    if (Status written = WriteWhole(arguments.out, document.dump(2) + "\n"); !written.ok()) {
+    if (Status written = WriteOutputFile(arguments.out, document.dump(2) + "\n"); !written.ok()) {
       return ReportFailure(written);
     }
   }
   if (!arguments.cases_out.empty()) {
-    if (Status written = WriteWhole(arguments.cases_out, data::AuditCasesCsv(*report));
+    if (Status written = WriteOutputFile(arguments.cases_out, data::AuditCasesCsv(*report));
         !written.ok()) {
       return ReportFailure(written);
     }

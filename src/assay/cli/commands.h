@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "assay/core/status.h"
 
@@ -45,6 +46,10 @@ inline constexpr const char* kRegistryHelp =
 
 // `path` made absolute and normal ("a/../b" -> "/cwd/b"); unchanged when that fails.
 std::string AbsolutePath(const std::string& path);
+
+// Writes `bytes` to `path` whole or not at all (a hidden partial file renamed
+// over it); kIoError naming the path.
+Status WriteOutputFile(const std::string& path, std::string_view bytes);
 
 // The current UTC time, ISO 8601, for evidence headers.
 std::string UtcNow();

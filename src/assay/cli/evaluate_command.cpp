@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 
 #include "assay/analysis/evaluation.h"
 #include "assay/cli/commands.h"
 #include "assay/data/case_table.h"
+#include "assay/evidence/bundle.h"
 #include "assay/evidence/evaluation_json.h"
 #include "assay/report/terminal.h"
 
@@ -151,6 +153,13 @@ int RunEvaluate(EvaluateArguments& arguments) {
 }
 
 }  // namespace
+
+Status WriteOutputFile(const std::string& path, std::string_view bytes) {
+  const std::filesystem::path out(path);
+  const std::filesystem::path folder =
+      out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
+  return evidence::WriteBundleFile(folder.string(), out.filename().string(), bytes);
+}
 
 std::string UtcNow() {
   const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());

@@ -17,7 +17,6 @@
 
 #include "assay/cli/commands.h"
 #include "assay/data/inventory.h"
-#include "assay/evidence/bundle.h"
 
 namespace assay::cli {
 namespace {
@@ -150,10 +149,7 @@ int ScanCommand(const ScanArguments& arguments) {
   bar->Finish();
   if (!inventory.ok()) return ReportFailure(inventory.status());
 
-  const fs::path out(arguments.out);
-  const fs::path folder = out.has_parent_path() ? out.parent_path() : fs::path(".");
-  if (Status written = evidence::WriteBundleFile(folder.string(), out.filename().string(),
-                                                 data::InventoryCsv(*inventory));
+  if (Status written = WriteOutputFile(arguments.out, data::InventoryCsv(*inventory));
       !written.ok()) {
     return ReportFailure(written);
   }

@@ -338,16 +338,8 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
 }
 
 std::string AuditCasesCsv(const AuditReport& report) {
-  std::string out;
-  auto append = [&out](const std::vector<std::string>& row) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) out += ',';
-      out += io::CsvField(row[i]);
-    }
-    out += '\n';
-  };
-  append(report.case_columns);
-  for (const auto& row : report.case_rows) append(row);
+  std::string out = io::CsvRow(report.case_columns);
+  for (const auto& row : report.case_rows) out += io::CsvRow(row);
   return out;
 }
 

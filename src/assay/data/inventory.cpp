@@ -206,13 +206,10 @@ Result<InventoryLevel> ParseInventoryLevel(const std::string& text) {
       fmt::format("inventory level '{}': expected instance, series or study", text));
 }
 
-std::string KeyedPseudonym(const std::string& secret, const std::string& id) {
-  if (id.empty()) return {};
-  return HmacSha256(secret, id).substr(0, 32);
-}
-
 namespace {
 
+// The pseudonym of an identifier: the first 32 hex digits of HMAC-SHA-256
+// under the study's key; "" for a blank id.
 std::string KeyedPseudonym(const HmacSha256Key& key, const std::string& id) {
   if (id.empty()) return {};
   return key.Digest(id).substr(0, 32);
@@ -397,19 +394,10 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
 }
 
 std::string InventoryCsv(const Inventory& inventory) {
-  auto format_row = [](const std::vector<std::string>& row) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) line += ',';
-      line += io::CsvField(row[i]);
-    }
-    line += '\n';
-    return line;
-  };
   std::vector<std::string> lines(inventory.rows.size());
   tbb::parallel_for(std::size_t{0}, lines.size(),
-                    [&](std::size_t i) { lines[i] = format_row(inventory.rows[i]); });
-  std::string out = format_row(inventory.columns);
+                    [&](std::size_t i) { lines[i] = io::CsvRow(inventory.rows[i]); });
+  std::string out = io::CsvRow(inventory.columns);
   std::size_t size = out.size();
   for (const auto& line : lines) size += line.size();
   out.reserve(size);

@@ -1,6 +1,7 @@
 // The inventory of a folder of DICOM files: one row per instance, series or
 // study, with the acquisition attributes that imaging models fail along,
-// their harmonized values, and patient pseudonyms. Every file found is
+// their harmonized values, and patient pseudonyms (the first 32 hex digits of
+// HMAC-SHA-256 of the id under the study's key). Every file found is
 // accounted for: a file that cannot be read is a row with its reason.
 //
 //   ScanOptions options;
@@ -59,9 +60,5 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
 
 // The inventory as CSV (RFC 4180, UTF-8), header first.
 std::string InventoryCsv(const Inventory& inventory);
-
-// The pseudonym of an identifier under `secret`: the first 32 hex digits of
-// HMAC-SHA-256(secret, id); "" for a blank id.
-std::string KeyedPseudonym(const std::string& secret, const std::string& id);
 
 }  // namespace assay::data

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace assay::io {
 
@@ -16,6 +17,17 @@ inline std::string CsvField(std::string_view text) {
     out += c;
   }
   return out + "\"";
+}
+
+// `fields` as one CSV line, line break included.
+inline std::string CsvRow(const std::vector<std::string>& fields) {
+  std::string line;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) line += ',';
+    line += CsvField(fields[i]);
+  }
+  line += '\n';
+  return line;
 }
 
 }  // namespace assay::io

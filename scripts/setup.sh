@@ -11,12 +11,14 @@ packages=(
   # libraries
   libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libboost-math-dev
   libeigen3-dev libtbb-dev libtomlplusplus-dev libssl-dev libsqlite3-dev libdcmtk-dev
-  libopenjp2-7-dev libinsighttoolkit5-dev libjemalloc-dev
+  libopenjp2-7-dev libinsighttoolkit5-dev libjemalloc-dev libjpeg-dev
+  # model backends: LibTorch (TorchScript) and OpenCV (ONNX through DNN, imgproc)
+  libtorch-dev libopencv-dnn-dev libopencv-imgproc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent reference implementations used by the tests
   r-base-core r-cran-proc python3 python3-numpy python3-scipy python3-sklearn
-  python3-statsmodels python3-jsonschema python3-pydicom
+  python3-statsmodels python3-jsonschema python3-pydicom python3-torch
   # the HTML report's PDF and its browser test
   chromium poppler-utils
 )

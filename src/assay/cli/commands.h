@@ -39,6 +39,9 @@ Runner AddScanCommand(CLI::App& app);
 // Adds `audit` (data audit and case flow of a scanned cohort) to `app`.
 Runner AddAuditCommand(CLI::App& app);
 
+// Adds `infer` (run a model over images, write predictions) to `app`.
+Runner AddInferCommand(CLI::App& app);
+
 // Help text of every verb's --registry option.
 inline constexpr const char* kRegistryHelp =
     "Registry database (default: $ASSAY_REGISTRY, else $XDG_DATA_HOME/assay/registry.sqlite, "

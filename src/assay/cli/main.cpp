@@ -26,6 +26,7 @@ int Run(int argc, char** argv) {
   const assay::cli::Runner report = assay::cli::AddReportCommand(app);
   const assay::cli::Runner scan = assay::cli::AddScanCommand(app);
   const assay::cli::Runner audit = assay::cli::AddAuditCommand(app);
+  const assay::cli::Runner infer = assay::cli::AddInferCommand(app);
 
   try {
     app.parse(argc, argv);
@@ -47,6 +48,7 @@ int Run(int argc, char** argv) {
   if (app.got_subcommand("report")) return report(command_line);
   if (app.got_subcommand("scan")) return scan(command_line);
   if (app.got_subcommand("audit")) return audit(command_line);
+  if (app.got_subcommand("infer")) return infer(command_line);
   return 2;
 }
 

@@ -4,18 +4,15 @@
 #include <fmt/format.h>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <sstream>
 
 #include "assay/cli/commands.h"
+#include "assay/cli/progress_bar.h"
 #include "assay/data/inventory.h"
 
 namespace assay::cli {
@@ -75,42 +72,6 @@ Result<std::string> LoadOrMakeSecret(const std::string& path) {
   return secret;
 }
 
-// A one-line progress bar on stderr, drawn at most ten times a second, only
-// when stderr is a terminal and the scan is long.
-class ProgressBar {
- public:
-  // `total` is 0 while the folder is still being listed: the count alone is shown.
-  void Update(std::size_t done, std::size_t total) {
-    if (!enabled_ || (total != 0 && total < 500)) return;
-    const auto now = std::chrono::steady_clock::now();
-    std::unique_lock lock(mutex_, std::try_to_lock);
-    if (!lock.owns_lock()) return;
-    if (done != total && now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
-    if (total == 0) {
-      std::fprintf(stderr, "\rscanning: %zu files read", done);
-      std::fflush(stderr);
-      return;
-    }
-    const std::size_t width = 30;
-    const std::size_t filled = total == 0 ? width : done * width / total;
-    std::fprintf(stderr, "\rscanning [%s%s] %zu/%zu files", std::string(filled, '#').c_str(),
-                 std::string(width - filled, ' ').c_str(), done, total);
-    std::fflush(stderr);
-  }
-
-  // Ends the line of a bar that was drawn.
-  void Finish() {
-    std::lock_guard lock(mutex_);
-    if (last_ != std::chrono::steady_clock::time_point{}) std::fputc('\n', stderr);
-  }
-
- private:
-  bool enabled_ = ::isatty(::fileno(stderr)) != 0;
-  std::mutex mutex_;
-  std::chrono::steady_clock::time_point last_{};
-};
-
 void PrintSummary(const data::Inventory& inventory, const ScanArguments& arguments) {
   std::string text =
       fmt::format("{} files found: {} read, {} unreadable\n", inventory.files_found,
@@ -142,7 +103,7 @@ int ScanCommand(const ScanArguments& arguments) {
   auto secret = LoadOrMakeSecret(arguments.secret_file);
   if (!secret.ok()) return ReportFailure(secret.status());
   options.secret = std::move(secret).value();
-  auto bar = std::make_shared<ProgressBar>();
+  auto bar = std::make_shared<ProgressBar>("scanning", "files");
   options.progress = [bar](std::size_t done, std::size_t total) { bar->Update(done, total); };
 
   auto inventory = data::ScanDicomFolder(arguments.directory, options);

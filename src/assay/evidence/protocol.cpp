@@ -122,7 +122,7 @@ class ProtocolReader {
 
   // Rejects keys of `table` not in `allowed`; the first unknown key in file order is named.
   Status CheckKeys(const toml::table& table, std::string_view prefix,
-                   std::initializer_list<std::string_view> allowed) const {
+                   const std::vector<std::string_view>& allowed) const {
     const toml::key* first = nullptr;
     for (const auto& [key, node] : table) {
       if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
@@ -315,9 +315,10 @@ bool IsEndpointId(std::string_view id) {
 }
 
 Status ReadTopLevel(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
-  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(root, "",
-                                         {"title", "intended_use", "purpose", "seed", "bootstrap",
-                                          "combine", "data", "model", "endpoints", "subgroups"}));
+  ASSAY_RETURN_IF_ERROR(
+      reader.CheckKeys(root, "",
+                       {"title", "intended_use", "purpose", "seed", "bootstrap", "combine", "data",
+                        "model", "endpoints", "subgroups", "stress"}));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(root, "", "title", protocol.title));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(root, "", "intended_use", protocol.intended_use));
   if (root.get("purpose") == nullptr) return reader.Missing(root, "", "purpose");
@@ -412,10 +413,11 @@ Status ReadImaging(const ProtocolReader& reader, const toml::table& data_table,
   ImagingSource source;
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "inventory", source.inventory));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "labels", source.labels));
-  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "predictions", source.predictions));
+  std::optional<std::string> predictions;  // required unless [model] runs the model
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "predictions", predictions));
   source.inventory = ResolveCases(reader.path(), source.inventory);
   source.labels = ResolveCases(reader.path(), source.labels);
-  source.predictions = ResolveCases(reader.path(), source.predictions);
+  if (predictions) source.predictions = ResolveCases(reader.path(), *predictions);
   ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "development", source.development));
   if (source.development) source.development = ResolveCases(reader.path(), *source.development);
   std::optional<std::string> text;
@@ -501,13 +503,128 @@ Status ReadData(const ProtocolReader& reader, const toml::table& root, Protocol&
   return Status::Ok();
 }
 
+// An array of numbers (integers or floating point), each finite.
+Status ReadNumberList(const ProtocolReader& reader, const toml::table& table,
+                      std::string_view prefix, std::string_view key, std::vector<double>& out) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return Status::Ok();
+  const std::string dotted = Dotted(prefix, key);
+  const auto* array = node->as_array();
+  if (array == nullptr) return reader.WrongType(*node, dotted, "an array of numbers");
+  out.clear();
+  for (const toml::node& element : *array) {
+    if (const auto* integer = element.as_integer()) {
+      out.push_back(static_cast<double>(integer->get()));
+    } else if (const auto* floating = element.as_floating_point();
+               floating != nullptr && std::isfinite(floating->get())) {
+      out.push_back(floating->get());
+    } else {
+      return reader.WrongType(element, dotted, "a finite number");
+    }
+  }
+  if (out.empty()) return reader.Error(node->source(), dotted, "the list is empty");
+  return Status::Ok();
+}
+
+// The keys of [model] that say how to run the model (all but name, version, sha256).
+constexpr std::array<std::string_view, 16> kModelRunKeys = {
+    "backend",          "input_size",   "channels", "intensity",    "window",      "percentiles",
+    "resize",           "mean",         "std",      "score_output", "score_index", "score",
+    "embedding_output", "output_names", "batch",    "threads"};
+
+// Reads how to run the model from [model]; `file` is already resolved.
+Result<model::ModelSpec> ReadModelRun(const ProtocolReader& reader, const toml::table& table,
+                                      const std::string& file) {
+  constexpr std::string_view kPrefix = "model";
+  model::ModelSpec spec;
+  spec.file = file;
+  std::string text;
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "backend", text));
+  auto backend = model::ParseBackend(text);
+  if (!backend.ok()) return reader.ErrorAt(table, kPrefix, "backend", backend.status().message());
+  spec.backend = *backend;
+  std::vector<double> numbers;
+  if (table.get("input_size") == nullptr) return reader.Missing(table, kPrefix, "input_size");
+  ASSAY_RETURN_IF_ERROR(ReadNumberList(reader, table, kPrefix, "input_size", numbers));
+  if (numbers.size() != 2 || numbers[0] < 1 || numbers[1] < 1 || numbers[0] > 16384 ||
+      numbers[1] > 16384 || numbers[0] != std::floor(numbers[0]) ||
+      numbers[1] != std::floor(numbers[1])) {
+    return reader.ErrorAt(table, kPrefix, "input_size",
+                          "expected [width, height], two whole numbers in 1..16384");
+  }
+  spec.width = static_cast<std::size_t>(numbers[0]);
+  spec.height = static_cast<std::size_t>(numbers[1]);
+  ASSAY_RETURN_IF_ERROR(reader.ReadSize(table, kPrefix, "channels", 1, spec.channels));
+  if (spec.channels != 1 && spec.channels != 3) {
+    return reader.ErrorAt(table, kPrefix, "channels", "must be 1 or 3");
+  }
+  auto choice = [&](std::string_view key, auto parse, auto& out) -> Status {
+    std::optional<std::string> value;
+    ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, key, value));
+    if (!value) return Status::Ok();
+    auto parsed = parse(*value);
+    if (!parsed.ok()) return reader.ErrorAt(table, kPrefix, key, parsed.status().message());
+    out = *parsed;
+    return Status::Ok();
+  };
+  ASSAY_RETURN_IF_ERROR(choice("intensity", model::ParseIntensity, spec.intensity));
+  ASSAY_RETURN_IF_ERROR(choice("resize", model::ParseResize, spec.resize));
+  ASSAY_RETURN_IF_ERROR(choice("score", model::ParseScoreKind, spec.score));
+  if (spec.intensity == model::Intensity::kWindow) {
+    if (table.get("window") == nullptr) return reader.Missing(table, kPrefix, "window");
+    ASSAY_RETURN_IF_ERROR(ReadNumberList(reader, table, kPrefix, "window", numbers));
+    if (numbers.size() != 2 || !(numbers[1] > 0)) {
+      return reader.ErrorAt(table, kPrefix, "window", "expected [center, width] with width > 0");
+    }
+    spec.window_center = numbers[0];
+    spec.window_width = numbers[1];
+  } else if (table.get("window") != nullptr) {
+    return reader.ErrorAt(table, kPrefix, "window", "only for intensity = \"window\"");
+  }
+  if (table.get("percentiles") != nullptr) {
+    if (spec.intensity != model::Intensity::kPercentile) {
+      return reader.ErrorAt(table, kPrefix, "percentiles", "only for intensity = \"percentile\"");
+    }
+    ASSAY_RETURN_IF_ERROR(ReadNumberList(reader, table, kPrefix, "percentiles", numbers));
+    if (numbers.size() != 2 || !(numbers[0] >= 0 && numbers[0] < numbers[1] && numbers[1] <= 100)) {
+      return reader.ErrorAt(table, kPrefix, "percentiles",
+                            "expected [low, high] with 0 <= low < high <= 100");
+    }
+    spec.percentile_low = numbers[0];
+    spec.percentile_high = numbers[1];
+  }
+  for (auto [key, out] : {std::pair{"mean", &spec.mean}, std::pair{"std", &spec.std}}) {
+    ASSAY_RETURN_IF_ERROR(ReadNumberList(reader, table, kPrefix, key, *out));
+    if (out->size() != 1 && out->size() != spec.channels) {
+      return reader.ErrorAt(
+          table, kPrefix, key,
+          fmt::format("expected 1 or {} values (one per channel)", spec.channels));
+    }
+  }
+  for (double s : spec.std) {
+    if (!(s > 0)) return reader.ErrorAt(table, kPrefix, "std", "every value must be > 0");
+  }
+  ASSAY_RETURN_IF_ERROR(reader.ReadSize(table, kPrefix, "score_output", 0, spec.score_output));
+  ASSAY_RETURN_IF_ERROR(reader.ReadSize(table, kPrefix, "score_index", 0, spec.score_index));
+  std::optional<std::uint64_t> embedding;
+  ASSAY_RETURN_IF_ERROR(reader.ReadCount(table, kPrefix, "embedding_output", 0, embedding));
+  if (embedding) spec.embedding_output = static_cast<std::size_t>(*embedding);
+  ASSAY_RETURN_IF_ERROR(ReadStringList(reader, table, kPrefix, "output_names", spec.output_names));
+  ASSAY_RETURN_IF_ERROR(reader.ReadSize(table, kPrefix, "batch", 1, spec.batch));
+  if (spec.batch > 4096) return reader.ErrorAt(table, kPrefix, "batch", "at most 4096");
+  ASSAY_RETURN_IF_ERROR(reader.ReadSize(table, kPrefix, "threads", 0, spec.threads));
+  return spec;
+}
+
 Status ReadModel(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
   auto model = reader.ReadTable(root, "", "model");
   if (!model.ok()) return model.status();
   if (*model == nullptr) return reader.Missing(root, "", "model");
   const toml::table& table = **model;
   constexpr std::string_view kPrefix = "model";
-  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(table, kPrefix, {"name", "version", "sha256", "file"}));
+  std::vector<std::string_view> allowed = {"name", "version", "sha256", "file"};
+  allowed.insert(allowed.end(), kModelRunKeys.begin(), kModelRunKeys.end());
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(table, kPrefix, allowed));
   std::optional<std::string> file;
   ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "file", file));
   if (file) protocol.model_file = ResolveCases(reader.path(), *file);
@@ -528,6 +645,79 @@ Status ReadModel(const ProtocolReader& reader, const toml::table& root, Protocol
       return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     });
   }
+  const bool runs = std::any_of(kModelRunKeys.begin(), kModelRunKeys.end(),
+                                [&](std::string_view key) { return table.get(key) != nullptr; });
+  if (!runs) {
+    if (protocol.imaging && protocol.imaging->predictions.empty()) {
+      return reader.Error(root["data"]["imaging"].node()->source(), "data.imaging.predictions",
+                          "required key is missing from [data.imaging] (or let assay run the "
+                          "model: [model] with backend and input_size)");
+    }
+    return Status::Ok();
+  }
+  if (!protocol.model_file) return reader.Missing(table, kPrefix, "file");
+  auto spec = ReadModelRun(reader, table, *protocol.model_file);
+  if (!spec.ok()) return spec.status();
+  protocol.model = *std::move(spec);
+  if (!protocol.imaging) {
+    return reader.Error(table.source(), kPrefix,
+                        "assay runs the model on images: the cases must come from "
+                        "[data.imaging]");
+  }
+  if (!protocol.imaging->predictions.empty()) {
+    return reader.Error(root["data"]["imaging"]["predictions"].node()->source(),
+                        "data.imaging.predictions",
+                        "[model] runs the model, so assay computes the predictions; remove "
+                        "this key (or the model's backend)");
+  }
+  return Status::Ok();
+}
+
+Status ReadStress(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
+  auto stress = reader.ReadTable(root, "", "stress");
+  if (!stress.ok()) return stress.status();
+  if (*stress == nullptr) return Status::Ok();
+  const toml::table& table = **stress;
+  constexpr std::string_view kPrefix = "stress";
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(table, kPrefix, {"perturbations", "severities", "seed"}));
+  if (!protocol.model) {
+    return reader.Error(table.source(), kPrefix,
+                        "stress tests run the model: [model] needs file, backend and input_size");
+  }
+  StressPlan plan;
+  plan.seed = protocol.seed;
+  std::vector<std::string> names;
+  if (table.get("perturbations") == nullptr) {
+    return reader.Missing(table, kPrefix, "perturbations");
+  }
+  ASSAY_RETURN_IF_ERROR(ReadStringList(reader, table, kPrefix, "perturbations", names));
+  for (const std::string& name : names) {
+    auto kind = perturb::ParsePerturbation(name);
+    if (!kind.ok()) return reader.ErrorAt(table, kPrefix, "perturbations", kind.status().message());
+    if (std::find(plan.perturbations.begin(), plan.perturbations.end(), *kind) !=
+        plan.perturbations.end()) {
+      return reader.ErrorAt(table, kPrefix, "perturbations",
+                            fmt::format("'{}' is listed twice", name));
+    }
+    plan.perturbations.push_back(*kind);
+  }
+  std::vector<double> severities;
+  ASSAY_RETURN_IF_ERROR(ReadNumberList(reader, table, kPrefix, "severities", severities));
+  if (!severities.empty()) {
+    plan.severities.clear();
+    for (double severity : severities) {
+      if (severity < 1 || severity > 5 || severity != std::floor(severity) ||
+          (!plan.severities.empty() && severity <= plan.severities.back())) {
+        return reader.ErrorAt(table, kPrefix, "severities",
+                              "expected ascending whole numbers in 1..5");
+      }
+      plan.severities.push_back(static_cast<int>(severity));
+    }
+  }
+  std::optional<std::uint64_t> seed;
+  ASSAY_RETURN_IF_ERROR(reader.ReadCount(table, kPrefix, "seed", 0, seed));
+  if (seed) plan.seed = *seed;
+  protocol.stress = std::move(plan);
   return Status::Ok();
 }
 
@@ -824,9 +1014,26 @@ Result<Protocol> LoadProtocol(const std::string& path) {
   ASSAY_RETURN_IF_ERROR(ReadTopLevel(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadData(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadModel(reader, *root, protocol));
+  ASSAY_RETURN_IF_ERROR(ReadStress(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadEndpoints(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadSubgroups(reader, *root, protocol));
   return protocol;
+}
+
+Result<model::ModelSpec> LoadModelSpec(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return IoError(fmt::format("{}: cannot open the file for reading", path));
+  std::ostringstream text;
+  text << file.rdbuf();
+  auto root = ParseToml(path, text.str());
+  if (!root.ok()) return root.status();
+  const ProtocolReader reader(path);
+  auto table = reader.ReadTable(*root, "", "model");
+  if (!table.ok()) return table.status();
+  if (*table == nullptr) return reader.Missing(*root, "", "model");
+  std::string model_file;
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(**table, "model", "file", model_file));
+  return ReadModelRun(reader, **table, ResolveCases(path, model_file));
 }
 
 }  // namespace assay::evidence

@@ -23,6 +23,8 @@
 
 #include "assay/core/status.h"
 #include "assay/data/case_table.h"
+#include "assay/model/model.h"
+#include "assay/perturb/perturbation.h"
 
 namespace assay::evidence {
 
@@ -83,6 +85,15 @@ struct ImagingSource {
   std::string prediction_key;              // predictions column matched to it (default: key)
 };
 
+// [stress]: the model is run again on perturbed images, each perturbation
+// at each severity (flip has one), and every endpoint is computed on the
+// perturbed scores next to the clean ones.
+struct StressPlan {
+  std::vector<perturb::Kind> perturbations;
+  std::vector<int> severities{1, 2, 3, 4, 5};
+  std::uint64_t seed = 0;  // default: the protocol's seed
+};
+
 struct Protocol {
   std::string path;  // file it came from
   std::string title, intended_use;
@@ -97,8 +108,12 @@ struct Protocol {
   std::optional<std::string> model_sha256;  // 64 lower-case hex chars when given
   std::optional<std::string> model_file;    // the model artefact whose hash is checked; resolved
                                             // relative to the protocol file's folder
-  std::vector<EndpointSpec> endpoints;      // in the order they appear in the file
-  std::string combine = "all";              // all | holm  (how primary endpoints combine)
+  // How to run the model, when [model] names a backend; then [data.imaging] has no
+  // predictions: assay computes them.
+  std::optional<model::ModelSpec> model;
+  std::optional<StressPlan> stress;
+  std::vector<EndpointSpec> endpoints;  // in the order they appear in the file
+  std::string combine = "all";          // all | holm  (how primary endpoints combine)
   SubgroupPlan subgroups;
   std::uint64_t seed = 20240101;
   std::size_t bootstrap = 2000;
@@ -119,5 +134,10 @@ struct Protocol {
 // auc with a threshold, no endpoints, no primary endpoint, bins not ascending: all errors.
 // A file that cannot be read is StatusCode::kIoError.
 Result<Protocol> LoadProtocol(const std::string& path);
+
+// Reads only the [model] table of a TOML file (a protocol or a file of its
+// own) as a model to run: it must name a file and a backend. Errors as
+// LoadProtocol's.
+Result<model::ModelSpec> LoadModelSpec(const std::string& path);
 
 }  // namespace assay::evidence

@@ -1,0 +1,147 @@
+#include "assay/model/image.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "assay/io/dicom_pixels.h"
+#include "assay/io/volume.h"
+
+namespace assay::model {
+
+namespace {
+
+bool IsVolumeFile(const std::string& path) {
+  auto ends_with = [&](std::string_view suffix) {
+    if (path.size() < suffix.size()) return false;
+    return std::equal(suffix.rbegin(), suffix.rend(), path.rbegin(), [](char a, char b) {
+      return a == std::tolower(static_cast<unsigned char>(b));
+    });
+  };
+  for (std::string_view suffix : {".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd", ".png"}) {
+    if (ends_with(suffix)) return true;
+  }
+  return false;
+}
+
+// The value at percentile `p` (0..100) of the finite values, by linear
+// interpolation between order statistics (numpy's default).
+double Percentile(std::vector<float>& values, double p) {
+  const double position = p / 100.0 * static_cast<double>(values.size() - 1);
+  const auto below = static_cast<std::size_t>(std::floor(position));
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(below),
+                   values.end());
+  const double low = values[below];
+  if (below + 1 >= values.size()) return low;
+  const double high =
+      *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(below) + 1, values.end());
+  return low + (position - static_cast<double>(below)) * (high - low);
+}
+
+}  // namespace
+
+Result<Image> LoadImage(const std::string& path, Intensity intensity) {
+  Image image;
+  if (IsVolumeFile(path)) {
+    auto volume = io::LoadVolume(path);
+    if (!volume.ok()) return volume.status();
+    if (volume->size[2] != 1) {
+      return InvalidInput(fmt::format("{}: a volume of {} slices; assay's models take one 2D image",
+                                      path, volume->size[2]));
+    }
+    image.rows = volume->size[1];
+    image.columns = volume->size[0];
+    image.channels = volume->components;
+    image.values = std::move(volume->values);
+    if (intensity == Intensity::kDisplay && volume->format == "PNG") {
+      const float top =
+          *std::max_element(image.values.begin(), image.values.end()) > 255.0f ? 65535.0f : 255.0f;
+      for (float& v : image.values) v /= top;
+    }
+  } else {
+    auto pixels =
+        io::LoadDicomPixels(path, intensity == Intensity::kDisplay ? io::PixelValues::kDisplay
+                                                                   : io::PixelValues::kModality);
+    if (!pixels.ok()) return pixels.status();
+    if (pixels->frames != 1) {
+      return InvalidInput(
+          fmt::format("{}: {} frames; assay's models take one 2D image", path, pixels->frames));
+    }
+    image.rows = pixels->rows;
+    image.columns = pixels->columns;
+    image.channels = pixels->samples;
+    image.values = std::move(pixels->values);
+  }
+  if (image.channels != 1 && image.channels != 3) {
+    return InvalidInput(
+        fmt::format("{}: {} channels; assay reads grey or RGB images", path, image.channels));
+  }
+  if (image.values.empty()) return InvalidInput(fmt::format("{}: no pixels", path));
+  return image;
+}
+
+Status Preprocess(const Image& image, const ModelSpec& spec, std::span<float> out) {
+  const std::size_t plane = spec.width * spec.height;
+  if (out.size() != plane * spec.channels) {
+    return InvalidInput("internal: the preprocessing buffer has the wrong size");
+  }
+  // Intensity, to [0, 1] except for raw values.
+  std::vector<float> values = image.values;
+  double low = 0, width = 1;
+  if (spec.intensity == Intensity::kWindow) {
+    low = spec.window_center - spec.window_width / 2;
+    width = spec.window_width;
+  } else if (spec.intensity == Intensity::kPercentile) {
+    std::vector<float> finite;
+    finite.reserve(values.size());
+    std::copy_if(values.begin(), values.end(), std::back_inserter(finite),
+                 [](float v) { return std::isfinite(v); });
+    if (finite.empty()) return InvalidInput("the image has no finite value");
+    low = Percentile(finite, spec.percentile_low);
+    const double high = Percentile(finite, spec.percentile_high);
+    width = high > low ? high - low : 1.0;
+  }
+  if (spec.intensity == Intensity::kWindow || spec.intensity == Intensity::kPercentile) {
+    for (float& v : values) {
+      v = static_cast<float>(std::clamp((v - low) / width, 0.0, 1.0));
+    }
+  }
+  // Resize (OpenCV keeps the channels interleaved).
+  const int type = CV_32FC(static_cast<int>(image.channels));
+  cv::Mat source(static_cast<int>(image.rows), static_cast<int>(image.columns), type,
+                 values.data());
+  cv::Mat sized;
+  if (image.rows == spec.height && image.columns == spec.width) {
+    sized = source;
+  } else if (spec.resize == Resize::kNone) {
+    return InvalidInput(fmt::format("the image is {} x {}, the model takes {} x {} (resize = none)",
+                                    image.columns, image.rows, spec.width, spec.height));
+  } else {
+    cv::resize(source, sized, cv::Size(static_cast<int>(spec.width), static_cast<int>(spec.height)),
+               0, 0, spec.resize == Resize::kArea ? cv::INTER_AREA : cv::INTER_LINEAR);
+  }
+  // Channels, normalization, channels-first.
+  const auto* pixels = sized.ptr<float>();
+  const std::size_t in_channels = image.channels;
+  for (std::size_t c = 0; c < spec.channels; ++c) {
+    const double mean = spec.mean.size() == 1 ? spec.mean[0] : spec.mean[c];
+    const double std = spec.std.size() == 1 ? spec.std[0] : spec.std[c];
+    float* target = out.data() + c * plane;
+    for (std::size_t i = 0; i < plane; ++i) {
+      const float* pixel = pixels + i * in_channels;
+      double value = pixel[0];
+      if (in_channels == 3 && spec.channels == 3) {
+        value = pixel[c];
+      } else if (in_channels == 3) {
+        value = 0.299 * pixel[0] + 0.587 * pixel[1] + 0.114 * pixel[2];
+      }
+      target[i] = static_cast<float>((value - mean) / std);
+    }
+  }
+  return Status();
+}
+
+}  // namespace assay::model

@@ -1,0 +1,40 @@
+// Images on their way into a model: loading a DICOM file or a 2D volume
+// file, and the preprocessing a ModelSpec describes.
+//
+// Preprocessing runs in this order: intensity (display window, fixed window,
+// percentiles, or raw) -> resize to the model's size -> channels (grey
+// repeated to RGB, RGB to grey by Rec. 601 luma) -> (x - mean) / std ->
+// channels-first layout. Perturbations (assay/perturb/perturbation.h) act on
+// the loaded image before all of it, as an acquisition change would.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "assay/core/status.h"
+#include "assay/model/model.h"
+
+namespace assay::model {
+
+// One 2D image: rows x columns x channels, row-major, channels interleaved.
+struct Image {
+  std::size_t rows = 0, columns = 0, channels = 1;
+  std::vector<float> values;
+};
+
+// Loads the file at `path`: NIfTI, NRRD, MetaImage and PNG by their
+// extensions (through ITK), anything else as DICOM. kDisplay asks DICOM
+// files for display values (PNG values are scaled from 0..255 or 0..65535);
+// every other intensity for modality values. Errors (kInvalidInput) name the
+// file: undecodable, several frames or slices (assay's models take one 2D
+// image), no pixels.
+Result<Image> LoadImage(const std::string& path, Intensity intensity);
+
+// The model input for one image: channels x height x width floats, written
+// to `out` (spec.channels * spec.height * spec.width of them). Errors: an
+// image of another size with resize 'none', an image without any finite value.
+Status Preprocess(const Image& image, const ModelSpec& spec, std::span<float> out);
+
+}  // namespace assay::model

@@ -1,0 +1,117 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include "assay/model/backends.h"
+
+#ifdef ASSAY_WITH_TORCH
+#include <ATen/Parallel.h>
+#include <torch/script.h>
+#include <torch/version.h>
+#endif
+
+namespace assay::model {
+
+#ifdef ASSAY_WITH_TORCH
+
+namespace {
+
+// A TorchScript module in inference mode on the CPU. Forward is not
+// re-entrant: one batch at a time (LibTorch parallelizes inside a batch).
+class TorchScriptModel final : public Model {
+ public:
+  TorchScriptModel(torch::jit::Module module, const ModelSpec& spec)
+      : module_(std::move(module)), spec_(spec) {}
+
+  Result<std::vector<Output>> Forward(std::span<const float> input, std::size_t n) override {
+    const std::vector<int64_t> shape{static_cast<int64_t>(n), static_cast<int64_t>(spec_.channels),
+                                     static_cast<int64_t>(spec_.height),
+                                     static_cast<int64_t>(spec_.width)};
+    try {
+      c10::InferenceMode inference;
+      // from_blob does not copy; the input outlives the call.
+      torch::Tensor batch = torch::from_blob(const_cast<float*>(input.data()), shape,
+                                             torch::TensorOptions().dtype(torch::kFloat32));
+      torch::jit::IValue result = module_.forward({batch});
+      std::vector<Output> outputs;
+      if (result.isTensor()) {
+        ASSAY_RETURN_IF_ERROR(Append(result.toTensor(), n, outputs));
+      } else if (result.isTuple()) {
+        for (const auto& element : result.toTupleRef().elements()) {
+          if (!element.isTensor()) return Unsupported(element);
+          ASSAY_RETURN_IF_ERROR(Append(element.toTensor(), n, outputs));
+        }
+      } else if (result.isTensorList()) {
+        for (const torch::Tensor& tensor : result.toTensorVector()) {
+          ASSAY_RETURN_IF_ERROR(Append(tensor, n, outputs));
+        }
+      } else {
+        return Unsupported(result);
+      }
+      return outputs;
+    } catch (const c10::Error& error) {
+      return InvalidInput(fmt::format("{}: the model rejected a batch of {} x {} x {} x {}: {}",
+                                      spec_.file, n, spec_.channels, spec_.height, spec_.width,
+                                      error.what_without_backtrace()));
+    }
+  }
+
+  std::string Describe() const override { return "LibTorch " TORCH_VERSION; }
+
+ private:
+  Status Unsupported(const torch::jit::IValue& value) const {
+    return InvalidInput(
+        fmt::format("{}: the model returned a {}; assay reads a tensor or a tuple of tensors",
+                    spec_.file, value.tagKind()));
+  }
+
+  // Flattens one output to rows x columns (a 1-D output is one column).
+  Status Append(const torch::Tensor& tensor, std::size_t n, std::vector<Output>& outputs) const {
+    if (tensor.dim() == 0 || tensor.size(0) != static_cast<int64_t>(n)) {
+      return InvalidInput(fmt::format("{}: output {} has shape {}, not one row per image ({})",
+                                      spec_.file, outputs.size(), fmt::join(tensor.sizes(), " x "),
+                                      n));
+    }
+    torch::Tensor flat = tensor.to(torch::kFloat32).contiguous().reshape({tensor.size(0), -1});
+    Output output;
+    output.rows = n;
+    output.columns = static_cast<std::size_t>(flat.size(1));
+    const float* data = flat.data_ptr<float>();
+    output.values.assign(data, data + output.rows * output.columns);
+    outputs.push_back(std::move(output));
+    return Status();
+  }
+
+  torch::jit::Module module_;
+  ModelSpec spec_;
+};
+
+}  // namespace
+
+bool TorchScriptAvailable() { return true; }
+
+Result<std::unique_ptr<Model>> LoadTorchScriptModel(const ModelSpec& spec) {
+  try {
+    torch::jit::Module module = torch::jit::load(spec.file, torch::kCPU);
+    module.eval();
+    if (spec.threads > 0) at::set_num_threads(static_cast<int>(spec.threads));
+    return std::unique_ptr<Model>(new TorchScriptModel(std::move(module), spec));
+  } catch (const c10::Error& error) {
+    return InvalidInput(fmt::format("{}: not a TorchScript model LibTorch can load: {}", spec.file,
+                                    error.what_without_backtrace()));
+  }
+}
+
+#else
+
+bool TorchScriptAvailable() { return false; }
+
+Result<std::unique_ptr<Model>> LoadTorchScriptModel(const ModelSpec& spec) {
+  return InvalidInput(fmt::format(
+      "{}: this assay was built without LibTorch (CMake option ASSAY_WITH_TORCH)", spec.file));
+}
+
+#endif
+
+}  // namespace assay::model

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "assay/cli/commands.h"
+#include "assay/cli/progress_bar.h"
 #include "assay/core/sha256.h"
 #include "assay/evidence/bundle.h"
 #include "assay/evidence/bundle_outputs.h"
@@ -71,7 +72,10 @@ std::vector<evidence::BundleFile> BundleInputs(const evidence::Protocol& protoco
   if (protocol.imaging) {
     inputs.push_back({"inventory", protocol.imaging->inventory});
     inputs.push_back({"labels", protocol.imaging->labels});
-    inputs.push_back({"predictions", protocol.imaging->predictions});
+    // Empty when assay runs the model ([model] with a backend) and computes them.
+    if (!protocol.imaging->predictions.empty()) {
+      inputs.push_back({"predictions", protocol.imaging->predictions});
+    }
     if (protocol.imaging->development) {
       inputs.push_back({"development", *protocol.imaging->development});
     }
@@ -97,6 +101,17 @@ int RunStudyCommand(const RunArguments& arguments, const std::string& command_li
   auto digest = Sha256File(protocol->path);
   if (!digest.ok()) return ReportFailure(digest.status());
   context.protocol_sha256 = *digest;
+  std::shared_ptr<ProgressBar> bar;
+  std::string pass;
+  context.progress = [&](const std::string& label, std::size_t done, std::size_t total) {
+    if (label != pass) {
+      if (bar) bar->Finish();
+      bar = std::make_shared<ProgressBar>("model: " + label, "images");
+      pass = label;
+    }
+    bar->Update(done, total);
+    if (done == total) bar->Finish();
+  };
 
   auto registry = registry::Registry::Open(arguments.registry);
   if (!registry.ok()) return ReportFailure(registry.status());

@@ -407,9 +407,9 @@ Status ReadImaging(const ProtocolReader& reader, const toml::table& data_table,
   if (*imaging == nullptr) return Status::Ok();
   const toml::table& table = **imaging;
   constexpr std::string_view kPrefix = "data.imaging";
-  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
-      table, kPrefix,
-      {"inventory", "labels", "predictions", "development", "key", "label_key", "prediction_key"}));
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(table, kPrefix,
+                                         {"inventory", "labels", "predictions", "development",
+                                          "key", "label_key", "prediction_key", "images"}));
   ImagingSource source;
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "inventory", source.inventory));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "labels", source.labels));
@@ -418,6 +418,9 @@ Status ReadImaging(const ProtocolReader& reader, const toml::table& data_table,
   source.inventory = ResolveCases(reader.path(), source.inventory);
   source.labels = ResolveCases(reader.path(), source.labels);
   if (predictions) source.predictions = ResolveCases(reader.path(), *predictions);
+  std::optional<std::string> images;
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "images", images));
+  if (images) source.images = ResolveCases(reader.path(), *images);
   ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "development", source.development));
   if (source.development) source.development = ResolveCases(reader.path(), *source.development);
   std::optional<std::string> text;
@@ -663,6 +666,11 @@ Status ReadModel(const ProtocolReader& reader, const toml::table& root, Protocol
     return reader.Error(table.source(), kPrefix,
                         "assay runs the model on images: the cases must come from "
                         "[data.imaging]");
+  }
+  if (protocol.imaging->images.empty()) {
+    return reader.Error(root["data"]["imaging"].node()->source(), "data.imaging.images",
+                        "required when assay runs the model: the folder that was scanned (the "
+                        "inventory's paths start there)");
   }
   if (!protocol.imaging->predictions.empty()) {
     return reader.Error(root["data"]["imaging"]["predictions"].node()->source(),

@@ -83,6 +83,8 @@ struct ImagingSource {
   std::string key = "StudyInstanceUID";    // inventory column that defines a case
   std::string label_key;                   // labels column matched to it (default: key)
   std::string prediction_key;              // predictions column matched to it (default: key)
+  std::string images;  // the folder that was scanned (the inventory's paths start there);
+                       // required when assay runs the model
 };
 
 // [stress]: the model is run again on perturbed images, each perturbation

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <boost/math/distributions/normal.hpp>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,8 @@
 
 #include "assay/core/sha256.h"
 #include "assay/data/audit.h"
+#include "assay/evidence/endpoint_options.h"
+#include "assay/model/predictions.h"
 #include "assay/stats/interval.h"
 #include "assay/stats/proportion.h"
 #include "assay/stats/sample_size.h"
@@ -74,59 +77,6 @@ Status BinNumericGroups(data::CaseTable& table, const SubgroupPlan& plan) {
     column = std::move(binned);
   }
   return Status::Ok();
-}
-
-Result<analysis::EvaluationOptions> OptionsFor(const Protocol& protocol, const EndpointSpec* spec) {
-  analysis::EvaluationOptions options;
-  options.seed = protocol.seed;
-  options.bootstrap_replicates = protocol.bootstrap;
-  options.youden = false;
-  if (auto method = stats::ParseMultiplicity(protocol.subgroups.multiplicity)) {
-    options.multiplicity = *method;
-  }
-  if (spec == nullptr) {
-    for (const auto& endpoint : protocol.endpoints) {
-      const auto& thresholds = options.thresholds;
-      if (endpoint.threshold && std::find(thresholds.begin(), thresholds.end(),
-                                          *endpoint.threshold) == thresholds.end()) {
-        options.thresholds.push_back(*endpoint.threshold);
-      }
-    }
-    return options;
-  }
-  options.level = spec->level;
-  if (spec->threshold) options.thresholds = {*spec->threshold};
-  options.target_sensitivity = spec->target_sensitivity;
-  options.target_specificity = spec->target_specificity;
-  options.compare_threshold = spec->threshold;
-  if (!spec->interval.empty()) {
-    if (spec->metric == "auc") {
-      auto method = analysis::ParseAucMethod(spec->interval);
-      if (!method) return InvalidInput("endpoint '" + spec->id + "': unknown AUC interval");
-      options.auc_method = *method;
-    } else {
-      auto method = stats::ParseProportionMethod(spec->interval);
-      if (!method) return InvalidInput("endpoint '" + spec->id + "': unknown interval");
-      options.proportion_method = *method;
-    }
-  }
-  return options;
-}
-
-// The endpoint's finding on all cases.
-std::optional<analysis::Finding> OverallFinding(const analysis::Evaluation& evaluation,
-                                                const std::string& metric) {
-  for (const auto& finding : evaluation.findings) {
-    if (finding.metric == metric && !finding.subgroup && !finding.prevalence) return finding;
-  }
-  return std::nullopt;
-}
-
-std::string NotEvaluableReason(const analysis::Evaluation& evaluation, const std::string& metric) {
-  for (const auto& item : evaluation.not_evaluable) {
-    if (item.metric == metric && !item.subgroup) return item.reason;
-  }
-  return "the data give no interval for this metric";
 }
 
 // Successes and trials behind a proportion finding (its denominator by metric).
@@ -199,6 +149,60 @@ std::string Describe(const EndpointSpec& spec) {
 }
 
 }  // namespace
+
+Result<analysis::EvaluationOptions> EndpointOptions(const Protocol& protocol,
+                                                    const EndpointSpec* spec) {
+  analysis::EvaluationOptions options;
+  options.seed = protocol.seed;
+  options.bootstrap_replicates = protocol.bootstrap;
+  options.youden = false;
+  if (auto method = stats::ParseMultiplicity(protocol.subgroups.multiplicity)) {
+    options.multiplicity = *method;
+  }
+  if (spec == nullptr) {
+    for (const auto& endpoint : protocol.endpoints) {
+      const auto& thresholds = options.thresholds;
+      if (endpoint.threshold && std::find(thresholds.begin(), thresholds.end(),
+                                          *endpoint.threshold) == thresholds.end()) {
+        options.thresholds.push_back(*endpoint.threshold);
+      }
+    }
+    return options;
+  }
+  options.level = spec->level;
+  if (spec->threshold) options.thresholds = {*spec->threshold};
+  options.target_sensitivity = spec->target_sensitivity;
+  options.target_specificity = spec->target_specificity;
+  options.compare_threshold = spec->threshold;
+  if (!spec->interval.empty()) {
+    if (spec->metric == "auc") {
+      auto method = analysis::ParseAucMethod(spec->interval);
+      if (!method) return InvalidInput("endpoint '" + spec->id + "': unknown AUC interval");
+      options.auc_method = *method;
+    } else {
+      auto method = stats::ParseProportionMethod(spec->interval);
+      if (!method) return InvalidInput("endpoint '" + spec->id + "': unknown interval");
+      options.proportion_method = *method;
+    }
+  }
+  return options;
+}
+
+// The endpoint's finding on all cases.
+std::optional<analysis::Finding> OverallFinding(const analysis::Evaluation& evaluation,
+                                                const std::string& metric) {
+  for (const auto& finding : evaluation.findings) {
+    if (finding.metric == metric && !finding.subgroup && !finding.prevalence) return finding;
+  }
+  return std::nullopt;
+}
+
+std::string NotEvaluableReason(const analysis::Evaluation& evaluation, const std::string& metric) {
+  for (const auto& item : evaluation.not_evaluable) {
+    if (item.metric == metric && !item.subgroup) return item.reason;
+  }
+  return "the data give no interval for this metric";
+}
 
 namespace {
 
@@ -337,7 +341,7 @@ class StudyRunner {
     ASSAY_RETURN_IF_ERROR(LoadCases());
     ASSAY_RETURN_IF_ERROR(HashModel());
     PrepareAnalysisSets();
-    auto options = OptionsFor(protocol_, nullptr);
+    auto options = EndpointOptions(protocol_, nullptr);
     if (!options.ok()) return options.status();
     auto evaluation = analysis::Evaluate(result_.table, *options);
     if (!evaluation.ok()) return evaluation.status();
@@ -350,6 +354,7 @@ class StudyRunner {
     JudgeRejectionRate();
     if (protocol_.combine == "holm") ASSAY_RETURN_IF_ERROR(ApplyHolmToPrimary());
     Combine();
+    ASSAY_RETURN_IF_ERROR(RunStressTests());
     return std::move(result_);
   }
 
@@ -388,8 +393,19 @@ class StudyRunner {
     inputs.truth = roles.truth;
     inputs.predictions = source.predictions;
     inputs.prediction_key = source.prediction_key;
+    std::optional<std::filesystem::path> predictions_file;
+    if (protocol_.model) {
+      auto written = RunModel(source, roles.score);
+      if (!written.ok()) return written.status();
+      predictions_file = *written;
+      inputs.predictions = written->string();
+    }
     inputs.score = roles.score;
     auto audit = data::Audit(inputs);
+    if (predictions_file) {
+      std::error_code removed;
+      std::filesystem::remove(*predictions_file, removed);
+    }
     if (!audit.ok()) return audit.status();
     // The joined cases go through the case-table loader from a private temporary file.
     static std::atomic<unsigned> counter{0};
@@ -411,6 +427,62 @@ class StudyRunner {
     table->source = source.inventory;
     result_.audit = std::move(audit).value();
     return table;
+  }
+
+  // Runs the model on the inventory's images; writes the case predictions to
+  // a private temporary file for the audit to join.
+  Result<std::filesystem::path> RunModel(const ImagingSource& source,
+                                         const std::string& score_column) {
+    const model::ModelSpec& spec = *protocol_.model;
+    auto loaded = model::LoadModel(spec);
+    if (!loaded.ok()) return loaded.status();
+    model_ = std::move(loaded).value();
+    auto list = model::ReadImageList(source.inventory, source.images, "path", source.key);
+    if (!list.ok()) return list.status();
+    images_ = std::move(list).value();
+    model::InferenceOptions options;
+    if (context_.progress) {
+      options.progress = [this](std::size_t done, std::size_t total) {
+        context_.progress("clean images", done, total);
+      };
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto results = model::RunInference(*model_, spec, images_.images, options);
+    if (!results.ok()) return results.status();
+    InferenceSummary summary;
+    summary.runtime = model_->Describe();
+    summary.backend = model::BackendName(spec.backend);
+    summary.images = images_.images.size();
+    for (const auto& image : *results) summary.images_failed += image.error.empty() ? 0 : 1;
+    summary.rows_without_key = images_.without_key;
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result_.inference = summary;
+    const auto cases = model::AggregateByKey(images_, *results, model::Aggregate::kMax);
+    static std::atomic<unsigned> counter{0};
+    const std::filesystem::path temporary =
+        std::filesystem::temp_directory_path() /
+        fmt::format("assay-predictions-{}-{}.csv", ::getpid(), counter.fetch_add(1));
+    std::ofstream out(temporary, std::ios::binary);
+    out << model::PredictionsCsv(cases, source.prediction_key, score_column);
+    if (!out) return IoError(fmt::format("{}: cannot write", temporary.string()));
+    return temporary;
+  }
+
+  Status RunStressTests() {
+    if (!protocol_.stress || !model_) return Status::Ok();
+    StressInputs inputs;
+    inputs.protocol = &protocol_;
+    inputs.model = model_.get();
+    inputs.images = &images_;
+    inputs.table = &loaded_;
+    inputs.clean_valid.assign(loaded_.size(), 1);
+    for (const auto& item : loaded_.indeterminate) inputs.clean_valid[item.index] = 0;
+    inputs.progress = context_.progress;
+    auto stress = RunStress(inputs);
+    if (!stress.ok()) return stress.status();
+    result_.stress = *std::move(stress);
+    return Status::Ok();
   }
 
   Status HashModel() {
@@ -574,7 +646,7 @@ class StudyRunner {
       result_.endpoints.push_back(std::move(endpoint));
       return Status::Ok();
     }
-    auto options = OptionsFor(protocol_, &spec);
+    auto options = EndpointOptions(protocol_, &spec);
     if (!options.ok()) return options.status();
     auto evaluation = analysis::Evaluate(result_.table, *options);
     if (!evaluation.ok()) return evaluation.status();
@@ -691,7 +763,7 @@ class StudyRunner {
   // The endpoint's interval at another level, on the primary analysis set.
   Result<std::optional<stats::Interval>> EndpointIntervalAt(const EndpointSpec& spec,
                                                             double level) const {
-    auto options = OptionsFor(protocol_, &spec);
+    auto options = EndpointOptions(protocol_, &spec);
     if (!options.ok()) return options.status();
     options->level = level;
     auto evaluation = analysis::Evaluate(result_.table, *options);
@@ -878,7 +950,9 @@ class StudyRunner {
 
   const Protocol& protocol_;
   const StudyContext& context_;
-  data::CaseTable loaded_;  // as read; indeterminate scores NaN
+  data::CaseTable loaded_;               // as read; indeterminate scores NaN
+  std::unique_ptr<model::Model> model_;  // when assay runs the model
+  model::ImageList images_;              // the images it runs on
   std::vector<std::pair<std::string, data::CaseTable>> bounding_tables_;
   StudyResult result_;
 };

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "assay/data/audit.h"
 #include "assay/data/case_table.h"
 #include "assay/evidence/protocol.h"
+#include "assay/evidence/stress.h"
 #include "assay/evidence/verdict.h"
 
 namespace assay::evidence {
@@ -72,10 +74,21 @@ struct IndeterminateSummary {
   std::string handling;                     // "count_against_model" or "scope_out_rejected"
 };
 
+// How assay ran the model on the clean images.
+struct InferenceSummary {
+  std::string runtime;  // "LibTorch 1.13.0"
+  std::string backend;  // "torchscript", "onnx"
+  std::uint64_t images = 0, images_failed = 0;
+  std::uint64_t rows_without_key = 0;  // inventory rows without the case key (unreadable files)
+  double seconds = 0;
+};
+
 // What the caller knows about the run that the protocol file does not say.
 struct StudyContext {
   std::string protocol_sha256;           // of the protocol file's bytes
   std::optional<std::string> locked_at;  // when those exact bytes were locked, if before the run
+  // Model passes ([model] runs the model, [stress]): (pass label, images done, images total).
+  std::function<void(const std::string&, std::size_t, std::size_t)> progress;
 };
 
 // A check made before any statistics, and whether it passed.
@@ -94,8 +107,10 @@ struct StudyResult {
   OverallVerdict overall = OverallVerdict::kInsufficient;
   std::vector<std::string> reasons;  // plain-language reasons for the overall verdict
   IndeterminateSummary indeterminate;
-  std::optional<std::string> model_sha256;  // of protocol.model_file, when one is named
-  std::optional<data::AuditReport> audit;   // [data.imaging]: the data audit the cases came from
+  std::optional<std::string> model_sha256;    // of protocol.model_file, when one is named
+  std::optional<data::AuditReport> audit;     // [data.imaging]: the data audit the cases came from
+  std::optional<InferenceSummary> inference;  // when assay ran the model
+  std::optional<StressResult> stress;         // [stress]
   StudyContext context;
 };
 

@@ -89,6 +89,57 @@ std::string CasesNeededText(const EndpointResult& endpoint) {
   return fmt::format("; about {} more {}cases would decide it if the estimate holds", *more, kind);
 }
 
+// [stress]: every point, and the severity at which each verdict changed.
+json StressJson(const StressResult& stress) {
+  json points = json::array();
+  for (const StressPoint& point : stress.points) {
+    json endpoints = json::array();
+    for (const StressEndpoint& at : point.endpoints) {
+      auto optional_finding = [](const std::optional<analysis::Finding>& finding) {
+        return finding ? FindingJson(*finding) : json(nullptr);
+      };
+      auto optional_verdict = [](const std::optional<Verdict>& verdict) {
+        return verdict ? json(VerdictName(*verdict)) : json(nullptr);
+      };
+      endpoints.push_back(
+          {{"endpoint", at.endpoint},
+           {"metric", at.metric},
+           {"clean", optional_finding(at.clean)},
+           {"perturbed", optional_finding(at.perturbed)},
+           {"difference", at.difference ? ComparisonJson(*at.difference) : json(nullptr)},
+           {"clean_verdict", optional_verdict(at.clean_verdict)},
+           {"verdict", optional_verdict(at.verdict)},
+           {"note", at.note.empty() ? json(nullptr) : json(at.note)}});
+    }
+    points.push_back(
+        {{"perturbation", point.perturbation},
+         {"severity", point.severity},
+         {"meaning", point.meaning},
+         {"cases", point.cases},
+         {"failed", point.failed},
+         {"threshold", point.threshold ? json(*point.threshold) : json(nullptr)},
+         {"flips", point.flips},
+         {"flips_to_positive", point.flips_to_positive},
+         {"flips_to_negative", point.flips_to_negative},
+         {"flip_rate", point.cases > 0 && point.threshold ? json(static_cast<double>(point.flips) /
+                                                                 static_cast<double>(point.cases))
+                                                          : json(nullptr)},
+         {"endpoints", std::move(endpoints)}});
+  }
+  json changes = json::array();
+  for (const VerdictChange& change : stress.changes) {
+    changes.push_back({{"perturbation", change.perturbation},
+                       {"endpoint", change.endpoint},
+                       {"severity", change.severity ? json(*change.severity) : json(nullptr)},
+                       {"from", change.severity ? json(change.from) : json(nullptr)},
+                       {"to", change.severity ? json(change.to) : json(nullptr)}});
+  }
+  return {{"seed", stress.seed},
+          {"cases", stress.cases},
+          {"points", std::move(points)},
+          {"verdict_changes", std::move(changes)}};
+}
+
 }  // namespace
 
 json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunContext& context) {
@@ -134,6 +185,19 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
       {"counted_against_model", indeterminate.counted_against_model},
       {"scoped_out", indeterminate.scoped_out}};
   if (study.audit) document["audit"] = data::AuditToJson(*study.audit);
+  if (study.inference) {
+    const InferenceSummary& run = *study.inference;
+    const model::ModelSpec& spec = *protocol.model;
+    document["model_run"] = {{"runtime", run.runtime},
+                             {"backend", run.backend},
+                             {"input_size", {spec.width, spec.height}},
+                             {"channels", spec.channels},
+                             {"images", run.images},
+                             {"images_failed", run.images_failed},
+                             {"rows_without_key", run.rows_without_key},
+                             {"seconds", run.seconds}};
+  }
+  if (study.stress) document["stress"] = StressJson(*study.stress);
   document["gates"] = std::move(gates);
   document["endpoints"] = std::move(endpoints);
   document["subgroup_results"] = std::move(subgroups);

@@ -8,6 +8,7 @@
 #ifdef ASSAY_WITH_ONNX
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
 #endif
 
@@ -74,6 +75,8 @@ class OnnxModel final : public Model {
 bool OnnxAvailable() { return true; }
 
 Result<std::unique_ptr<Model>> LoadOnnxModel(const ModelSpec& spec) {
+  // OpenCV's own log lines would repeat, unasked, what the errors below report.
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   try {
     cv::dnn::Net net = cv::dnn::readNetFromONNX(spec.file);
     if (net.empty()) {

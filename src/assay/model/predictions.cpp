@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <unordered_map>
 
@@ -38,6 +39,17 @@ Result<ImageList> ReadImageList(const std::string& csv, const std::string& root,
     list.images.push_back(std::move(input));
     list.keys.emplace_back(*key);
     list.lines.push_back((*source)->line());
+  }
+  // A wrong root makes every image unreadable: say so once, not per image.
+  std::error_code error;
+  const bool any = std::any_of(list.images.begin(), list.images.end(), [&](const ImageInput& in) {
+    return std::filesystem::exists(in.path, error);
+  });
+  if (!list.images.empty() && !any) {
+    return InvalidInput(fmt::format(
+        "{}: none of its {} image paths exists under {} (an inventory's paths are relative to "
+        "the folder that was scanned: give that folder as the root)",
+        csv, list.images.size(), base.empty() ? std::string(".") : base.string()));
   }
   return list;
 }
@@ -101,8 +113,9 @@ std::vector<CasePrediction> AggregateByKey(const ImageList& list,
 }
 
 std::string PredictionsCsv(const std::vector<CasePrediction>& predictions,
-                           const std::string& key_column) {
-  std::string csv = io::CsvRow({key_column, "score", "output_status", "output_detail", "images"});
+                           const std::string& key_column, const std::string& score_column) {
+  std::string csv =
+      io::CsvRow({key_column, score_column, "output_status", "output_detail", "images"});
   for (const CasePrediction& p : predictions) {
     csv += io::CsvRow({p.key, p.ok ? fmt::format("{:.17g}", p.score) : "", p.ok ? "ok" : "failed",
                        p.detail, std::to_string(p.images)});

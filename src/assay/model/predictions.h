@@ -47,10 +47,11 @@ std::vector<CasePrediction> AggregateByKey(const ImageList& list,
                                            const std::vector<ImageResult>& results,
                                            Aggregate aggregate);
 
-// CSV with columns <key_column>, score, output_status (ok | failed),
+// CSV with columns <key_column>, <score_column>, output_status (ok | failed),
 // output_detail, images; scores with 17 significant digits.
 std::string PredictionsCsv(const std::vector<CasePrediction>& predictions,
-                           const std::string& key_column);
+                           const std::string& key_column,
+                           const std::string& score_column = "score");
 
 // CSV with columns <key_column>, embedding_0 .. embedding_{d-1}; cases without
 // an embedding have empty cells.

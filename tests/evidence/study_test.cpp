@@ -216,7 +216,7 @@ TEST(StudyGates, OnlyALockedProtocolCanBeSufficient) {
   EXPECT_EQ(unlocked.overall, OverallVerdict::kInsufficient);
 
   const auto locked = RunProtocol(dir, ProtocolText("", ""), TwoByTwo(90, 190),
-                                  StudyContext{std::string(64, 'a'), "2026-01-01T00:00:00Z"});
+                                  StudyContext{std::string(64, 'a'), "2026-01-01T00:00:00Z", {}});
   EXPECT_TRUE(FindGate(locked, "protocol_locked").passed);
   EXPECT_FALSE(Endpoint(locked, "sens").exploratory);
   EXPECT_EQ(locked.overall, OverallVerdict::kSufficient);

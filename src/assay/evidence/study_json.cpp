@@ -194,8 +194,7 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
                              {"channels", spec.channels},
                              {"images", run.images},
                              {"images_failed", run.images_failed},
-                             {"rows_without_key", run.rows_without_key},
-                             {"seconds", run.seconds}};
+                             {"rows_without_key", run.rows_without_key}};
   }
   if (study.stress) document["stress"] = StressJson(*study.stress);
   document["gates"] = std::move(gates);

@@ -51,15 +51,21 @@ class TorchScriptModel final : public Model {
       }
       return outputs;
     } catch (const c10::Error& error) {
-      return InvalidInput(fmt::format("{}: the model rejected a batch of {} x {} x {} x {}: {}",
-                                      spec_.file, n, spec_.channels, spec_.height, spec_.width,
-                                      error.what_without_backtrace()));
+      return Rejected(n, error.what_without_backtrace());
+    } catch (const std::exception& error) {
+      // The TorchScript interpreter reports a failing operation as a JITException.
+      return Rejected(n, error.what());
     }
   }
 
   std::string Describe() const override { return "LibTorch " TORCH_VERSION; }
 
  private:
+  Status Rejected(std::size_t n, std::string_view why) const {
+    return InvalidInput(fmt::format("{}: the model rejected a batch of {} x {} x {} x {}: {}",
+                                    spec_.file, n, spec_.channels, spec_.height, spec_.width, why));
+  }
+
   Status Unsupported(const torch::jit::IValue& value) const {
     return InvalidInput(
         fmt::format("{}: the model returned a {}; assay reads a tensor or a tuple of tensors",
@@ -100,6 +106,9 @@ Result<std::unique_ptr<Model>> LoadTorchScriptModel(const ModelSpec& spec) {
   } catch (const c10::Error& error) {
     return InvalidInput(fmt::format("{}: not a TorchScript model LibTorch can load: {}", spec.file,
                                     error.what_without_backtrace()));
+  } catch (const std::exception& error) {
+    return InvalidInput(
+        fmt::format("{}: not a TorchScript model LibTorch can load: {}", spec.file, error.what()));
   }
 }
 

@@ -260,8 +260,11 @@ Status Perturb(model::Image& image, Kind kind, int severity, std::uint64_t seed,
   }
   if (image.values.empty()) return Status();
   const double p = Find(kind).level[static_cast<std::size_t>(severity - 1)];
-  RandomStream random(seed, PurposeId("perturb") ^ PurposeId(PerturbationName(kind)),
-                      static_cast<std::uint64_t>(severity), PurposeId(case_key));
+  // The stream leaves the severity out: a case gets the same noise field,
+  // direction and bias field at every severity, only scaled (common random
+  // numbers: the degradation curve is smooth and monotone per case).
+  RandomStream random(seed, PurposeId("perturb") ^ PurposeId(PerturbationName(kind)), 0,
+                      PurposeId(case_key));
   const Range range = ReferenceRange(image);
   const auto rows = static_cast<int>(image.rows);
   const auto columns = static_cast<int>(image.columns);

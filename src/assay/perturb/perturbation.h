@@ -50,8 +50,9 @@ int MaxSeverity(Kind kind);
 std::string PerturbationMeaning(Kind kind, int severity);
 
 // Perturbs `image` in place. The random draws (noise, directions) come from
-// a stream keyed by (seed, perturbation, severity, case key): the same case
-// gets the same perturbation in every run and on any number of threads.
+// a stream keyed by (seed, perturbation, case key): the same case gets the
+// same perturbation in every run and on any number of threads, and the same
+// draws at every severity, scaled.
 // Errors: a severity out of range.
 Status Perturb(model::Image& image, Kind kind, int severity, std::uint64_t seed,
                std::string_view case_key);

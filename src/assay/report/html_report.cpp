@@ -534,10 +534,60 @@ std::optional<Section> MethodsSection(ReportContext& context) {
   return Section{"methods", "Methods and provenance", std::move(body)};
 }
 
+// Stress tests: a degradation curve per endpoint, the lowest severity that
+// changed each verdict, and every point with its flips and paired difference.
+std::optional<Section> StressSection(ReportContext& context) {
+  const json& stress = Member(context.evidence, "stress");
+  if (!stress.is_object()) return std::nullopt;
+  std::string body = fmt::format(
+      "<p>The model was run again on perturbed images of the {} cases with a clean score "
+      "(seed {}); each point compares the same cases, clean against perturbed. What each "
+      "severity means physically: docs/perturbations.md.</p>\n",
+      Number(Member(stress, "cases")), Number(Member(stress, "seed")));
+  for (const auto& endpoint : Member(context.evidence, "endpoints")) {
+    body += Plot(context, StressSpec(context.evidence, ValueOr(endpoint, "id", "")));
+  }
+  body += "<h3>Where verdicts change</h3>\n<table>\n" +
+          Row({"perturbation", "endpoint", "lowest severity that changes the verdict"}, true);
+  for (const auto& change : Member(stress, "verdict_changes")) {
+    const json& severity = Member(change, "severity");
+    body += Row({Text(Member(change, "perturbation")), Text(Member(change, "endpoint")),
+                 severity.is_number() ? fmt::format("<b>{}</b>: {} &rarr; {}", Number(severity),
+                                                    Badge(ValueOr(change, "from", "")),
+                                                    Badge(ValueOr(change, "to", "")))
+                                      : std::string("held at every severity tested")});
+  }
+  body += "</table>\n<h3>Every point</h3>\n<table>\n" +
+          Row({"perturbation", "severity", "meaning", "cases", "no score", "decisions flipped",
+               "endpoint", "perturbed", "interval", "difference to clean", "interval", "verdict"},
+              true);
+  for (const auto& point : Member(stress, "points")) {
+    const json& rate = Member(point, "flip_rate");
+    const std::string flips =
+        rate.is_number()
+            ? fmt::format("{} ({:.1f}%)", Number(Member(point, "flips")), 100 * rate.get<double>())
+            : "&ndash;";
+    for (const auto& at : Member(point, "endpoints")) {
+      const json& perturbed = Member(at, "perturbed");
+      const json& difference = Member(at, "difference");
+      const json& verdict = Member(at, "verdict");
+      body += Row({Text(Member(point, "perturbation")), Number(Member(point, "severity")),
+                   Text(Member(point, "meaning")), Number(Member(point, "cases")),
+                   Number(Member(point, "failed")), flips, Text(Member(at, "endpoint")),
+                   Number(Member(perturbed, "estimate")), Interval(Member(perturbed, "ci")),
+                   Number(Member(difference, "estimate")), Interval(Member(difference, "ci")),
+                   verdict.is_string() ? Badge(verdict.get<std::string>()) : "&ndash;"});
+    }
+  }
+  body += "</table>";
+  return Section{"stress", "Stress tests", std::move(body)};
+}
+
 // The report's sections, in reading order. A later capability adds its builder here.
 constexpr SectionBuilder kSections[] = {
-    SummarySection,     IdentitySection, CaseFlowSection, AuditSection, EndpointSection, RocSection,
-    CalibrationSection, SubgroupSection, ScoreSection,    CountSection, MethodsSection,
+    SummarySection,  IdentitySection, CaseFlowSection,    AuditSection,
+    EndpointSection, RocSection,      CalibrationSection, SubgroupSection,
+    StressSection,   ScoreSection,    CountSection,       MethodsSection,
 };
 
 constexpr const char* kStyle = R"(

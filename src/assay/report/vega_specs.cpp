@@ -307,6 +307,86 @@ json ForestSpec(const json& evidence, const std::string& endpoint) {
   return spec;
 }
 
+json StressSpec(const json& evidence, const std::string& endpoint) {
+  const json& stress = Member(evidence, "stress");
+  if (!stress.is_object()) return nullptr;
+  json values = json::array();
+  std::string metric;
+  std::vector<std::string> seen;
+  for (const auto& point : Member(stress, "points")) {
+    const std::string perturbation = ValueOr(point, "perturbation", "");
+    for (const auto& at : Member(point, "endpoints")) {
+      if (ValueOr(at, "endpoint", "") != endpoint) continue;
+      metric = ValueOr(at, "metric", "");
+      const json& perturbed = Member(at, "perturbed");
+      if (!Member(perturbed, "estimate").is_number()) continue;
+      // Severity 0: the clean images of the same cases, once per perturbation.
+      const json& clean = Member(at, "clean");
+      if (std::find(seen.begin(), seen.end(), perturbation) == seen.end() &&
+          Member(clean, "estimate").is_number()) {
+        seen.push_back(perturbation);
+        values.push_back({{"perturbation", perturbation},
+                          {"severity", 0},
+                          {"estimate", Member(clean, "estimate")},
+                          {"lower", Member(Member(clean, "ci"), "lower")},
+                          {"upper", Member(Member(clean, "ci"), "upper")},
+                          {"verdict", Spaced(ValueOr(at, "clean_verdict", "not_evaluable"))}});
+      }
+      values.push_back({{"perturbation", perturbation},
+                        {"severity", Member(point, "severity")},
+                        {"estimate", Member(perturbed, "estimate")},
+                        {"lower", Member(Member(perturbed, "ci"), "lower")},
+                        {"upper", Member(Member(perturbed, "ci"), "upper")},
+                        {"verdict", Spaced(ValueOr(at, "verdict", "not_evaluable"))}});
+    }
+  }
+  if (values.empty()) return nullptr;
+  std::optional<double> goal;
+  for (const auto& item : Member(evidence, "endpoints")) {
+    if (ValueOr(item, "id", "") == endpoint && Member(item, "goal").is_number())
+      goal = Member(item, "goal");
+  }
+  json spec = Base(fmt::format("Stress: {}", endpoint),
+                   "Estimate and interval against perturbation severity (0 = clean images), "
+                   "one line per perturbation, with the goal line");
+  spec["data"] = {{"values", values}};
+  const json x = {{"field", "severity"},
+                  {"type", "quantitative"},
+                  {"title", "severity (0 = clean)"},
+                  {"scale", {{"domain", {0, 5}}}},
+                  {"axis", {{"tickMinStep", 1}}}};
+  const json colour = {{"field", "perturbation"}, {"type", "nominal"}, {"sort", nullptr}};
+  json layers =
+      json::array({{{"mark", {{"type", "errorband"}, {"opacity", 0.12}}},
+                    {"encoding",
+                     {{"x", x},
+                      {"y", {{"field", "lower"}, {"type", "quantitative"}, {"title", metric}}},
+                      {"y2", {{"field", "upper"}}},
+                      {"color", colour}}}},
+                   {{"mark", {{"type", "line"}, {"point", true}}},
+                    {"encoding",
+                     {{"x", x},
+                      {"y",
+                       {{"field", "estimate"},
+                        {"type", "quantitative"},
+                        {"title", metric},
+                        {"scale", {{"zero", false}}}}},
+                      {"color", colour},
+                      {"tooltip", json::array({{{"field", "perturbation"}},
+                                               {{"field", "severity"}},
+                                               {{"field", "estimate"}, {"format", ".3f"}},
+                                               {{"field", "lower"}, {"format", ".3f"}},
+                                               {{"field", "upper"}, {"format", ".3f"}},
+                                               {{"field", "verdict"}}})}}}}});
+  if (goal) {
+    layers.push_back({{"data", {{"values", json::array({{{"goal", *goal}}})}}},
+                      {"mark", {{"type", "rule"}, {"strokeDash", {6, 3}}, {"color", "#000000"}}},
+                      {"encoding", {{"y", {{"field", "goal"}, {"type", "quantitative"}}}}}});
+  }
+  spec["layer"] = std::move(layers);
+  return spec;
+}
+
 json ScoreDistributionSpec(const ScoreHistogram& histogram, const std::string& positive_label,
                            const std::string& negative_label) {
   if (histogram.positives.empty()) return nullptr;

@@ -79,4 +79,9 @@ nlohmann::json ScoreDistributionSpec(const ScoreHistogram& histogram,
 // Positives and negatives per subgroup level, as stacked bars.
 nlohmann::json SubgroupCountsSpec(const nlohmann::json& evidence);
 
+// Degradation curves of one endpoint under the stress tests: its estimate and
+// interval against severity, one line per perturbation (severity 0 is the
+// clean images), with the goal line. Null without a `stress` section.
+nlohmann::json StressSpec(const nlohmann::json& evidence, const std::string& endpoint);
+
 }  // namespace assay::report

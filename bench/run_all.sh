@@ -7,6 +7,8 @@
 #   4. coverage of the 95% DeLong, BCa and Wilson intervals (in [0.94, 0.96])
 #   5. report.html of 10^6 cases and 50 subgroups: size (< 5 MB), first plot drawn (< 3 s)
 #   6. assay scan of 10,000 DICOM headers vs pydicom dcmread(stop_before_pixels=True) (>= 10x)
+#   7. assay infer vs a bare LibTorch forward loop, batch 32 (within 10%), and the
+#      throughput with each perturbation
 # Takes about two and a half minutes on two cores. Exits 1 if a benchmark fails to run;
 # a target not met is reported in the table, not as a failure.
 # Usage: bench/run_all.sh [build directory, default build]
@@ -35,6 +37,7 @@ run "3. peak memory" /usr/bin/python3 bench/memory_bench.py --assay "$build/src/
 run "4. coverage" "$build/bench/coverage_bench" --check
 run "5. HTML report size and opening time" /usr/bin/python3 bench/report_bench.py "$build/src/assay"
 run "6. DICOM header scan vs pydicom" /usr/bin/python3 bench/scan_bench.py "$build/src/assay"
+run "7. inference vs a bare LibTorch loop" /usr/bin/python3 bench/infer_bench.py "$build/src/assay"
 
 echo
 echo "== summary ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"

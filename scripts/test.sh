@@ -12,8 +12,9 @@ echo "== build and test (Release)"
 scripts/build.sh
 
 echo "== clang-tidy"
-# Not volume.cpp: ITK 5.2 as Debian packages it accepts only GCC, so clang-tidy's front end stops.
-git ls-files -- 'src/*.cpp' ':!src/assay/io/volume.cpp' |
+# Not volume.cpp: ITK 5.2 as Debian packages it accepts only GCC, so clang-tidy's front end stops;
+# not torch_backend.cpp: clang 14's front end cannot parse LibTorch 1.13's IValue headers.
+git ls-files -- 'src/*.cpp' ':!src/assay/io/volume.cpp' ':!src/assay/model/torch_backend.cpp' |
   xargs -P 2 -n 4 clang-tidy -p build --quiet 2>/dev/null
 (cd build && ctest --output-on-failure --parallel 2)
 

@@ -79,7 +79,7 @@ Result<std::vector<ImageResult>> RunInference(Model& model, const ModelSpec& spe
                    return batch;
                  }) &
              tbb::make_filter<std::shared_ptr<Batch>, void>(
-                 tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Batch> batch) {
+                 tbb::filter_mode::serial_in_order, [&](const std::shared_ptr<Batch>& batch) {
                    if (!failure.ok()) return;
                    // Images that failed are left out of the forward pass.
                    std::vector<std::size_t> good;

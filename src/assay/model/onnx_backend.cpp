@@ -22,7 +22,8 @@ namespace {
 // spec's output names in their order, else the graph's unconnected outputs.
 class OnnxModel final : public Model {
  public:
-  OnnxModel(cv::dnn::Net net, const ModelSpec& spec) : net_(std::move(net)), spec_(spec) {
+  // cv::dnn::Net is a shared handle: copying it shares the network.
+  OnnxModel(const cv::dnn::Net& net, const ModelSpec& spec) : net_(net), spec_(spec) {
     names_ = spec.output_names.empty()
                  ? net_.getUnconnectedOutLayersNames()
                  : std::vector<cv::String>(spec.output_names.begin(), spec.output_names.end());
@@ -92,7 +93,7 @@ Result<std::unique_ptr<Model>> LoadOnnxModel(const ModelSpec& spec) {
                                         spec.file, name, fmt::join(layers, ", ")));
       }
     }
-    return std::unique_ptr<Model>(new OnnxModel(std::move(net), spec));
+    return std::unique_ptr<Model>(new OnnxModel(net, spec));
   } catch (const cv::Exception& error) {
     return InvalidInput(
         fmt::format("{}: not an ONNX model OpenCV can load: {}", spec.file, error.msg));

@@ -153,7 +153,7 @@ bool JpegRoundTrip(std::vector<unsigned char>& samples, int width, int height, i
   if (setjmp(error.jump) != 0) {
     jpeg_destroy_compress(&compress);
     jpeg_destroy_decompress(&decompress);
-    std::free(buffer);
+    std::free(buffer);  // NOLINT(*-no-malloc,*-owning-memory): libjpeg allocated it with malloc
     return false;
   }
   jpeg_create_compress(&compress);
@@ -183,7 +183,7 @@ bool JpegRoundTrip(std::vector<unsigned char>& samples, int width, int height, i
   }
   jpeg_finish_decompress(&decompress);
   jpeg_destroy_decompress(&decompress);
-  std::free(buffer);
+  std::free(buffer);  // NOLINT(*-no-malloc,*-owning-memory): libjpeg allocated it with malloc
   return true;
 }
 

@@ -27,18 +27,37 @@ bool IsVolumeFile(const std::string& path) {
   return false;
 }
 
-// The value at percentile `p` (0..100) of the finite values, by linear
-// interpolation between order statistics (numpy's default).
-double Percentile(std::vector<float>& values, double p) {
-  const double position = p / 100.0 * static_cast<double>(values.size() - 1);
-  const auto below = static_cast<std::size_t>(std::floor(position));
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(below),
-                   values.end());
-  const double low = values[below];
-  if (below + 1 >= values.size()) return low;
-  const double high =
-      *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(below) + 1, values.end());
-  return low + (position - static_cast<double>(below)) * (high - low);
+// The values at percentiles `low` < `high` (0..100) of `values` (finite,
+// reordered), by linear interpolation between order statistics (numpy's
+// default). Two partitions and two short scans: the order statistic above
+// the high position lies in the short tail above it, the one below the low
+// position in the short head below it.
+std::pair<double, double> Percentiles(std::vector<float>& values, double low, double high) {
+  const double last = static_cast<double>(values.size() - 1);
+  auto interpolate = [](double position, double below, double above) {
+    return below + (position - std::floor(position)) * (above - below);
+  };
+  const double high_position = high / 100.0 * last;
+  const auto kh = static_cast<std::ptrdiff_t>(std::floor(high_position));
+  const auto begin = values.begin();
+  std::nth_element(begin, begin + kh, values.end());
+  const double high_below = values[static_cast<std::size_t>(kh)];
+  const double high_above =
+      begin + kh + 1 < values.end() ? *std::min_element(begin + kh + 1, values.end()) : high_below;
+  const double low_position = low / 100.0 * last;
+  const auto kl = static_cast<std::ptrdiff_t>(std::floor(low_position));
+  double low_below = values[static_cast<std::size_t>(kl)], low_above = low_below;
+  if (kl < kh) {
+    // The (kl+1)-th order statistic, then the kl-th as the largest value before it.
+    std::nth_element(begin, begin + kl + 1, begin + kh + 1);
+    low_above = values[static_cast<std::size_t>(kl + 1)];
+    low_below = *std::max_element(begin, begin + kl + 1);
+  } else {
+    low_below = high_below;
+    low_above = high_above;
+  }
+  return {interpolate(low_position, low_below, low_above),
+          interpolate(high_position, high_below, high_above)};
 }
 
 }  // namespace
@@ -100,8 +119,9 @@ Status Preprocess(const Image& image, const ModelSpec& spec, std::span<float> ou
     std::copy_if(values.begin(), values.end(), std::back_inserter(finite),
                  [](float v) { return std::isfinite(v); });
     if (finite.empty()) return InvalidInput("the image has no finite value");
-    low = Percentile(finite, spec.percentile_low);
-    const double high = Percentile(finite, spec.percentile_high);
+    const auto [lower, upper] = Percentiles(finite, spec.percentile_low, spec.percentile_high);
+    low = lower;
+    const double high = upper;
     width = high > low ? high - low : 1.0;
   }
   if (spec.intensity == Intensity::kWindow || spec.intensity == Intensity::kPercentile) {

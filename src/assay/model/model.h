@@ -91,9 +91,11 @@ Result<ScoreKind> ParseScoreKind(const std::string& name);  // probability | log
 Result<Intensity> ParseIntensity(const std::string& name);  // display | window | percentile | raw
 Result<Resize> ParseResize(const std::string& name);        // bilinear | area | none
 
-// Checks the spec (sizes, channels, mean/std lengths, batch) and loads the
-// model. Errors name the file: missing, not a model of that backend, a build
-// without the backend.
+// Checks the spec (sizes, channels, mean/std lengths, batch), loads the
+// model and runs it twice on a batch of zeros (so a model that rejects the
+// input shape fails here, and the backend is warm). Errors name the file:
+// missing, not a model of that backend, a build without the backend, an
+// input shape the model rejects.
 Result<std::unique_ptr<Model>> LoadModel(const ModelSpec& spec);
 
 // The score of each row of a forward pass, as the spec says. An output or

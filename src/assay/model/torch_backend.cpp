@@ -2,6 +2,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "assay/model/backends.h"
 
@@ -101,7 +102,10 @@ Result<std::unique_ptr<Model>> LoadTorchScriptModel(const ModelSpec& spec) {
   try {
     torch::jit::Module module = torch::jit::load(spec.file, torch::kCPU);
     module.eval();
-    if (spec.threads > 0) at::set_num_threads(static_cast<int>(spec.threads));
+    // LibTorch's OpenMP pool may start with one thread whatever the cores; "every core" is
+    // asked for explicitly.
+    const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+    at::set_num_threads(static_cast<int>(spec.threads > 0 ? spec.threads : cores));
     return std::unique_ptr<Model>(new TorchScriptModel(std::move(module), spec));
   } catch (const c10::Error& error) {
     return InvalidInput(fmt::format("{}: not a TorchScript model LibTorch can load: {}", spec.file,

@@ -42,6 +42,13 @@ Runner AddAuditCommand(CLI::App& app);
 // Adds `infer` (run a model over images, write predictions) to `app`.
 Runner AddInferCommand(CLI::App& app);
 
+// Before running a model: freed pages are kept for reuse rather than handed back to the
+// system after a delay. A forward pass frees and reallocates tens of megabytes of
+// activations per batch, and faulting them in again each time cost inference about 60% of
+// its time (bench/infer_bench.py). Not for the other verbs: kept pages of one size are not
+// always reused for another, which raised `assay evaluate`'s peak memory by 60%.
+void KeepFreedPagesForInference();
+
 // Help text of every verb's --registry option.
 inline constexpr const char* kRegistryHelp =
     "Registry database (default: $ASSAY_REGISTRY, else $XDG_DATA_HOME/assay/registry.sqlite, "

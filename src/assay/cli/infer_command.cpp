@@ -128,6 +128,7 @@ int InferCommand(const InferArguments& arguments) {
   auto list =
       model::ReadImageList(arguments.images, arguments.root, arguments.path_column, key_column);
   if (!list.ok()) return ReportFailure(list.status());
+  KeepFreedPagesForInference();
   auto loaded = model::LoadModel(*spec);
   if (!loaded.ok()) return ReportFailure(loaded.status());
 

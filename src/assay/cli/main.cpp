@@ -9,32 +9,9 @@
 
 #include "assay/cli/commands.h"
 
-#ifdef ASSAY_WITH_JEMALLOC
-#include <sys/types.h>
-// jemalloc's control interface (declared here: <jemalloc/jemalloc.h> renames malloc itself).
-extern "C" int mallctl(const char* name, void* old_value, std::size_t* old_length, void* new_value,
-                       std::size_t new_length);
-#endif
-
 namespace {
 
-// Freed pages are kept for reuse rather than handed back to the system after a delay: a
-// model's forward pass frees and reallocates tens of megabytes of activations per batch, and
-// faulting them in again each time cost inference two thirds of its time
-// (bench/infer_bench.py). Memory in use peaks as before.
-void KeepFreedPages() {
-#ifdef ASSAY_WITH_JEMALLOC
-  ssize_t never = -1;
-  // "arena.4096" addresses every existing arena; "arenas" sets the default for new ones.
-  for (const char* name : {"arenas.dirty_decay_ms", "arenas.muzzy_decay_ms",
-                           "arena.4096.dirty_decay_ms", "arena.4096.muzzy_decay_ms"}) {
-    (void)mallctl(name, nullptr, nullptr, &never, sizeof never);
-  }
-#endif
-}
-
 int Run(int argc, char** argv) {
-  KeepFreedPages();
   spdlog::set_default_logger(spdlog::stderr_color_st("assay"));
   spdlog::set_pattern("%^%l%$: %v");
 

@@ -97,6 +97,7 @@ int RunStudyCommand(const RunArguments& arguments, const std::string& command_li
   // Loaded by its absolute path, so the bundle names a protocol `assay verify --rerun` can find.
   auto protocol = evidence::LoadProtocol(AbsolutePath(arguments.protocol));
   if (!protocol.ok()) return ReportFailure(protocol.status());
+  if (protocol->model) KeepFreedPagesForInference();
   evidence::StudyContext context;
   auto digest = Sha256File(protocol->path);
   if (!digest.ok()) return ReportFailure(digest.status());

@@ -4,17 +4,15 @@
 #include <algorithm>
 #include <thread>
 
-#include "assay/model/backends.h"
-
-#ifdef ASSAY_WITH_TORCH
+// LibTorch, in a module of its own (libassay_torch.so) that assay opens only when a
+// TorchScript model is run: loading LibTorch costs every process about 0.4 s and 150 MB.
 #include <ATen/Parallel.h>
 #include <torch/script.h>
 #include <torch/version.h>
-#endif
+
+#include "assay/model/backends.h"
 
 namespace assay::model {
-
-#ifdef ASSAY_WITH_TORCH
 
 namespace {
 
@@ -94,11 +92,7 @@ class TorchScriptModel final : public Model {
   ModelSpec spec_;
 };
 
-}  // namespace
-
-bool TorchScriptAvailable() { return true; }
-
-Result<std::unique_ptr<Model>> LoadTorchScriptModel(const ModelSpec& spec) {
+Result<std::unique_ptr<Model>> LoadInModule(const ModelSpec& spec) {
   try {
     torch::jit::Module module = torch::jit::load(spec.file, torch::kCPU);
     module.eval();
@@ -116,15 +110,18 @@ Result<std::unique_ptr<Model>> LoadTorchScriptModel(const ModelSpec& spec) {
   }
 }
 
-#else
-
-bool TorchScriptAvailable() { return false; }
-
-Result<std::unique_ptr<Model>> LoadTorchScriptModel(const ModelSpec& spec) {
-  return InvalidInput(fmt::format(
-      "{}: this assay was built without LibTorch (CMake option ASSAY_WITH_TORCH)", spec.file));
-}
-
-#endif
+}  // namespace
 
 }  // namespace assay::model
+
+// The module's one entry point, found by name (see torch_loader.cpp): the loaded model, or
+// null with `error` set.
+extern "C" __attribute__((visibility("default"))) assay::model::Model* AssayLoadTorchScript(
+    const assay::model::ModelSpec* spec, std::string* error) {
+  auto model = assay::model::LoadInModule(*spec);
+  if (!model.ok()) {
+    *error = model.status().message();
+    return nullptr;
+  }
+  return std::move(model).value().release();
+}

@@ -247,6 +247,21 @@ std::string FormatStudySummary(const Protocol& protocol, const StudyResult& stud
     out += fmt::format("  {:<24} {:<6} {}\n", gate.name, gate.passed ? "passed" : "FAILED",
                        gate.detail);
   }
+  if (study.inference) {
+    const InferenceSummary& run = *study.inference;
+    out += fmt::format("\nModel run: {} ({}), {} images in {:.1f} s, {} without a score\n",
+                       run.runtime, run.backend, run.images, run.seconds, run.images_failed);
+  }
+  if (study.stress) {
+    out += fmt::format("\nStress tests ({} cases; the lowest severity that changes a verdict):\n",
+                       study.stress->cases);
+    for (const VerdictChange& change : study.stress->changes) {
+      out += fmt::format("  {:<16} {:<22} {}\n", change.perturbation, change.endpoint,
+                         change.severity ? fmt::format("severity {}: {} -> {}", *change.severity,
+                                                       change.from, change.to)
+                                         : std::string("held at every severity tested"));
+    }
+  }
   return out;
 }
 

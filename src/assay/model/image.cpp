@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -27,40 +31,75 @@ bool IsVolumeFile(const std::string& path) {
   return false;
 }
 
-// The values at percentiles `low` < `high` (0..100) of `values` (finite,
-// reordered), by linear interpolation between order statistics (numpy's
-// default). Two partitions and two short scans: the order statistic above
-// the high position lies in the short tail above it, the one below the low
-// position in the short head below it.
-std::pair<double, double> Percentiles(std::vector<float>& values, double low, double high) {
-  const double last = static_cast<double>(values.size() - 1);
-  auto interpolate = [](double position, double below, double above) {
-    return below + (position - std::floor(position)) * (above - below);
-  };
-  const double high_position = high / 100.0 * last;
-  const auto kh = static_cast<std::ptrdiff_t>(std::floor(high_position));
-  const auto begin = values.begin();
-  std::nth_element(begin, begin + kh, values.end());
-  const double high_below = values[static_cast<std::size_t>(kh)];
-  const double high_above =
-      begin + kh + 1 < values.end() ? *std::min_element(begin + kh + 1, values.end()) : high_below;
-  const double low_position = low / 100.0 * last;
-  const auto kl = static_cast<std::ptrdiff_t>(std::floor(low_position));
-  double low_below = values[static_cast<std::size_t>(kl)], low_above = low_below;
-  if (kl < kh) {
-    // The (kl+1)-th order statistic, then the kl-th as the largest value before it.
-    std::nth_element(begin, begin + kl + 1, begin + kh + 1);
-    low_above = values[static_cast<std::size_t>(kl + 1)];
-    low_below = *std::max_element(begin, begin + kl + 1);
-  } else {
-    low_below = high_below;
-    low_above = high_above;
+// An unsigned key with the order of the float: flip every bit of a negative
+// number, only the sign bit of a positive one.
+std::uint32_t OrderedKey(float value) {
+  const auto bits = std::bit_cast<std::uint32_t>(value);
+  return (bits & 0x80000000U) != 0 ? ~bits : bits | 0x80000000U;
+}
+
+float FromOrderedKey(std::uint32_t key) {
+  return std::bit_cast<float>((key & 0x80000000U) != 0 ? key & 0x7fffffffU : ~key);
+}
+
+// The key of rank `rank` (0-based) among `keys`: a radix select over 11, 11
+// and 10 bits, each pass keeping only the keys of the bin that holds the rank.
+// Hand-written: std::nth_element costs an image's preprocessing most of its
+// time, and no packaged library selects over float bits.
+std::uint32_t SelectKey(std::span<const std::uint32_t> keys, std::size_t rank,
+                        std::vector<std::uint32_t>& scratch) {
+  scratch.assign(keys.begin(), keys.end());
+  for (const auto& [shift, bins] :
+       {std::pair{21, 2048U}, std::pair{10, 2048U}, std::pair{0, 1024U}}) {
+    std::array<std::uint32_t, 2048> count{};
+    for (std::uint32_t key : scratch) ++count[(key >> shift) & (bins - 1)];
+    std::uint32_t bin = 0;
+    while (rank >= count[bin]) rank -= count[bin++];
+    std::size_t kept = 0;
+    for (std::uint32_t key : scratch) {
+      if (((key >> shift) & (bins - 1)) == bin) scratch[kept++] = key;
+    }
+    scratch.resize(kept);
   }
-  return {interpolate(low_position, low_below, low_above),
-          interpolate(high_position, high_below, high_above)};
+  return scratch.front();
 }
 
 }  // namespace
+
+std::pair<double, double> Percentiles(std::span<const float> values, double low, double high) {
+  std::vector<std::uint32_t> keys;
+  keys.reserve(values.size());
+  for (float v : values) {
+    if (std::isfinite(v)) keys.push_back(OrderedKey(v));
+  }
+  if (keys.empty()) {
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    return {kNaN, kNaN};
+  }
+  std::vector<std::uint32_t> scratch;
+  const double last = static_cast<double>(keys.size() - 1);
+  auto at = [&](double percentile) {
+    const double position = percentile / 100.0 * last;
+    const auto rank = static_cast<std::size_t>(std::floor(position));
+    const std::uint32_t key = SelectKey(keys, rank, scratch);
+    // The next order statistic: the same key while it repeats, else the least key above.
+    std::size_t not_above = 0;
+    std::uint32_t above = std::numeric_limits<std::uint32_t>::max();
+    bool any_above = false;
+    for (std::uint32_t k : keys) {
+      not_above += k <= key ? 1 : 0;
+      if (k > key && k <= above) {
+        above = k;
+        any_above = true;
+      }
+    }
+    const double below_value = FromOrderedKey(key);
+    const double above_value =
+        not_above >= rank + 2 || !any_above ? below_value : FromOrderedKey(above);
+    return below_value + (position - static_cast<double>(rank)) * (above_value - below_value);
+  };
+  return {at(low), at(high)};
+}
 
 Result<Image> LoadImage(const std::string& path, Intensity intensity) {
   Image image;
@@ -114,12 +153,8 @@ Status Preprocess(const Image& image, const ModelSpec& spec, std::span<float> ou
     low = spec.window_center - spec.window_width / 2;
     width = spec.window_width;
   } else if (spec.intensity == Intensity::kPercentile) {
-    std::vector<float> finite;
-    finite.reserve(values.size());
-    std::copy_if(values.begin(), values.end(), std::back_inserter(finite),
-                 [](float v) { return std::isfinite(v); });
-    if (finite.empty()) return InvalidInput("the image has no finite value");
-    const auto [lower, upper] = Percentiles(finite, spec.percentile_low, spec.percentile_high);
+    const auto [lower, upper] = Percentiles(values, spec.percentile_low, spec.percentile_high);
+    if (std::isnan(lower)) return InvalidInput("the image has no finite value");
     low = lower;
     const double high = upper;
     width = high > low ? high - low : 1.0;

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "assay/core/status.h"
@@ -31,6 +32,11 @@ struct Image {
 // file: undecodable, several frames or slices (assay's models take one 2D
 // image), no pixels.
 Result<Image> LoadImage(const std::string& path, Intensity intensity);
+
+// The values at percentiles `low` < `high` (0..100) of the finite values, by
+// linear interpolation between order statistics (numpy's default); NaN when
+// there is no finite value.
+std::pair<double, double> Percentiles(std::span<const float> values, double low, double high);
 
 // The model input for one image: channels x height x width floats, written
 // to `out` (spec.channels * spec.height * spec.width of them). Errors: an

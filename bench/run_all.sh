@@ -7,7 +7,7 @@
 #   4. coverage of the 95% DeLong, BCa and Wilson intervals (in [0.94, 0.96])
 #   5. report.html of 10^6 cases and 50 subgroups: size (< 5 MB), first plot drawn (< 3 s)
 #   6. assay scan of 10,000 DICOM headers vs pydicom dcmread(stop_before_pixels=True) (>= 10x)
-#   7. assay infer vs a bare LibTorch forward loop, batch 32 (within 10%), and the
+#   7. assay infer vs a bare C++ LibTorch forward loop, batch 32 (within 10%), and the
 #      throughput with each perturbation
 # Takes about two and a half minutes on two cores. Exits 1 if a benchmark fails to run;
 # a target not met is reported in the table, not as a failure.

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
+#include <chrono>
 #include <cmath>
 
 #include "assay/model/image.h"
@@ -111,17 +113,40 @@ Result<std::vector<ImageResult>> RunInference(Model& model, const ModelSpec& spe
   // The model always runs on this thread (so the backend keeps one thread team), while
   // oneTBB's workers decode the next batch.
   Batch current = batch_at(0);
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
   PrepareBatch(spec, inputs, options, current);
+  Clock::duration decode_time = Clock::now() - start, forward_time{};
+  // When the model takes much longer than decoding, one thread decodes (the backend keeps
+  // the other cores: a second decoding thread preempting one of its threads stalls all of
+  // them at its next barrier); otherwise every core decodes.
+  tbb::task_arena one_thread(1, 0);  // no slot kept for this thread: a worker decodes
   std::size_t done = 0;
   for (std::size_t index = 0; index < batches; ++index) {
     tbb::task_group decoding;
     Batch next;
+    const bool model_bound = forward_time > 4 * decode_time;
     if (index + 1 < batches) {
       next = batch_at(index + 1);
-      decoding.run([&] { PrepareBatch(spec, inputs, options, next); });
+      auto decode = [&] {
+        const auto begin = Clock::now();
+        PrepareBatch(spec, inputs, options, next);
+        decode_time = Clock::now() - begin;
+      };
+      if (model_bound) {
+        one_thread.execute([&] { decoding.run(decode); });
+      } else {
+        decoding.run(decode);
+      }
     }
+    start = Clock::now();
     Status status = ForwardBatch(model, spec, inputs, current, results);
-    decoding.wait();
+    forward_time = Clock::now() - start;
+    if (model_bound) {
+      one_thread.execute([&] { decoding.wait(); });
+    } else {
+      decoding.wait();
+    }
     if (!status.ok()) return status;
     done += current.size;
     if (options.progress) options.progress(done, inputs.size());

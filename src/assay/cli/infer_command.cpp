@@ -11,6 +11,7 @@
 #include "assay/cli/commands.h"
 #include "assay/cli/progress_bar.h"
 #include "assay/evidence/protocol.h"
+#include "assay/io/record_source.h"
 #include "assay/model/predictions.h"
 
 namespace assay::cli {
@@ -43,23 +44,18 @@ struct InferArguments {
   std::size_t threads = 0;
 };
 
-bool EndsWith(const std::string& text, std::string_view suffix) {
-  return text.size() >= suffix.size() &&
-         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // The model to run: a [model] table in a TOML file, or a model file with
 // the command line's options.
 Result<model::ModelSpec> SpecFromArguments(const InferArguments& arguments) {
-  if (EndsWith(arguments.model, ".toml")) return evidence::LoadModelSpec(arguments.model);
+  if (arguments.model.ends_with(".toml")) return evidence::LoadModelSpec(arguments.model);
   model::ModelSpec spec;
   spec.file = arguments.model;
   std::string backend = arguments.backend;
   if (backend.empty()) {
-    if (EndsWith(arguments.model, ".onnx")) {
+    if (arguments.model.ends_with(".onnx")) {
       backend = "onnx";
-    } else if (EndsWith(arguments.model, ".pt") || EndsWith(arguments.model, ".pth") ||
-               EndsWith(arguments.model, ".torchscript")) {
+    } else if (arguments.model.ends_with(".pt") || arguments.model.ends_with(".pth") ||
+               arguments.model.ends_with(".torchscript")) {
       backend = "torchscript";
     } else {
       return InvalidInput(fmt::format(
@@ -121,9 +117,10 @@ int InferCommand(const InferArguments& arguments) {
   // The key: as asked, else the inventory's SOP Instance UID, else the path.
   std::string key_column = arguments.key_column;
   if (key_column.empty()) {
-    auto probe = model::ReadImageList(arguments.images, arguments.root, arguments.path_column,
-                                      "SOPInstanceUID");
-    key_column = probe.ok() ? "SOPInstanceUID" : arguments.path_column;
+    // Reads the header only.
+    const bool has_uid =
+        io::OpenRecordSource(arguments.images, {arguments.path_column, "SOPInstanceUID"}).ok();
+    key_column = has_uid ? "SOPInstanceUID" : arguments.path_column;
   }
   auto list =
       model::ReadImageList(arguments.images, arguments.root, arguments.path_column, key_column);

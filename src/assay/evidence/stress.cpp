@@ -29,14 +29,33 @@ std::optional<analysis::Comparison> FindComparison(const analysis::Evaluation& e
   return std::nullopt;
 }
 
-// One endpoint at one point: the clean and perturbed findings on the same
-// cases, their paired difference and the verdicts.
+bool OperatingPointChosenOnData(const EndpointSpec& spec) {
+  return spec.target_sensitivity || spec.target_specificity;
+}
+
+// The endpoint's finding on the clean scores (the comparator column) of the paired cases.
+Result<std::optional<analysis::Finding>> CleanFinding(const Protocol& protocol,
+                                                      const EndpointSpec& spec,
+                                                      const data::CaseTable& paired) {
+  auto options = EndpointOptions(protocol, &spec);
+  if (!options.ok()) return options.status();
+  data::CaseTable clean = paired;
+  clean.score = paired.compare;
+  clean.compare.clear();
+  auto baseline = analysis::Evaluate(clean, *options);
+  if (!baseline.ok()) return baseline.status();
+  return OverallFinding(*baseline, spec.metric);
+}
+
+// One endpoint at one point: the clean (given) and perturbed findings on the
+// same cases, their paired difference and the verdicts.
 Result<StressEndpoint> JudgeAtPoint(const Protocol& protocol, const EndpointSpec& spec,
-                                    const data::CaseTable& paired) {
+                                    const data::CaseTable& paired,
+                                    const std::optional<analysis::Finding>& clean) {
   StressEndpoint result;
   result.endpoint = spec.id;
   result.metric = spec.metric;
-  if (spec.target_sensitivity || spec.target_specificity) {
+  if (OperatingPointChosenOnData(spec)) {
     result.note = "its operating point is chosen on the data; not re-chosen under perturbation";
     return result;
   }
@@ -44,13 +63,8 @@ Result<StressEndpoint> JudgeAtPoint(const Protocol& protocol, const EndpointSpec
   if (!options.ok()) return options.status();
   auto perturbed = analysis::Evaluate(paired, *options);
   if (!perturbed.ok()) return perturbed.status();
-  data::CaseTable clean = paired;
-  clean.score = paired.compare;
-  clean.compare.clear();
-  auto baseline = analysis::Evaluate(clean, *options);
-  if (!baseline.ok()) return baseline.status();
   result.perturbed = OverallFinding(*perturbed, spec.metric);
-  result.clean = OverallFinding(*baseline, spec.metric);
+  result.clean = clean;
   result.difference = FindComparison(*perturbed, spec.metric);
   if (!result.perturbed || !result.perturbed->ci) {
     result.note = NotEvaluableReason(*perturbed, spec.metric);
@@ -81,6 +95,9 @@ Result<StressResult> RunStress(const StressInputs& inputs) {
   for (std::uint8_t valid : inputs.clean_valid) result.cases += valid;
   const std::optional<double> threshold = FlipThreshold(protocol);
   const bool higher = table.direction == data::ScoreDirection::kHigherIsPositive;
+  // Per endpoint, its clean finding on every case with a clean score, once known.
+  std::vector<std::optional<std::optional<analysis::Finding>>> all_cases_clean(
+      protocol.endpoints.size());
 
   for (const perturb::Kind kind : plan.perturbations) {
     for (const int severity : plan.severities) {
@@ -136,13 +153,27 @@ Result<StressResult> RunStress(const StressInputs& inputs) {
         }
       }
       const bool both_classes = paired.positives() > 0 && paired.positives() < paired.size();
-      for (const auto& spec : protocol.endpoints) {
+      for (std::size_t e = 0; e < protocol.endpoints.size(); ++e) {
+        const EndpointSpec& spec = protocol.endpoints[e];
         if (!both_classes) {
           point.endpoints.push_back(
               {spec.id, spec.metric, {}, {}, {}, {}, {}, "the cases scored hold one class only"});
           continue;
         }
-        auto judged = JudgeAtPoint(protocol, spec, paired);
+        // The clean finding depends only on the cases kept: computed once for the points
+        // where every perturbed image gave a score, again only where some did not.
+        std::optional<analysis::Finding> clean;
+        if (!OperatingPointChosenOnData(spec)) {
+          if (point.failed == 0 && all_cases_clean[e]) {
+            clean = *all_cases_clean[e];
+          } else {
+            auto computed = CleanFinding(protocol, spec, paired);
+            if (!computed.ok()) return computed.status();
+            clean = *computed;
+            if (point.failed == 0) all_cases_clean[e] = clean;
+          }
+        }
+        auto judged = JudgeAtPoint(protocol, spec, paired, clean);
         if (!judged.ok()) return judged.status();
         point.endpoints.push_back(*std::move(judged));
       }

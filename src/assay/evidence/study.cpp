@@ -29,6 +29,20 @@ namespace {
 
 constexpr double kPlanningPower = 0.8;
 
+// Writes `bytes` to a private temporary file named after `stem`, the process
+// and a counter; the caller removes it.
+Result<std::filesystem::path> WriteTemporaryFile(std::string_view stem, std::string_view bytes) {
+  static std::atomic<unsigned> counter{0};
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() /
+      fmt::format("assay-{}-{}-{}.csv", stem, ::getpid(), counter.fetch_add(1));
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+  out.close();
+  if (!out) return IoError(fmt::format("{}: cannot write", path.string()));
+  return path;
+}
+
 bool IsProportion(const std::string& metric) {
   return metric == "sensitivity" || metric == "specificity" || metric == "ppv" || metric == "npv" ||
          metric == "accuracy";
@@ -408,18 +422,11 @@ class StudyRunner {
     }
     if (!audit.ok()) return audit.status();
     // The joined cases go through the case-table loader from a private temporary file.
-    static std::atomic<unsigned> counter{0};
-    const std::filesystem::path temporary =
-        std::filesystem::temp_directory_path() /
-        fmt::format("assay-cases-{}-{}.csv", ::getpid(), counter.fetch_add(1));
-    {
-      std::ofstream out(temporary, std::ios::binary);
-      out << data::AuditCasesCsv(*audit);
-      if (!out) return IoError(fmt::format("{}: cannot write", temporary.string()));
-    }
-    auto table = data::LoadCaseTable(temporary.string(), roles);
+    auto temporary = WriteTemporaryFile("cases", data::AuditCasesCsv(*audit));
+    if (!temporary.ok()) return temporary.status();
+    auto table = data::LoadCaseTable(temporary->string(), roles);
     std::error_code error;
-    std::filesystem::remove(temporary, error);
+    std::filesystem::remove(*temporary, error);
     if (!table.ok()) {
       return Status(table.status().code(), fmt::format("the cases joined from {}: {}",
                                                        source.inventory, table.status().message()));
@@ -459,14 +466,8 @@ class StudyRunner {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result_.inference = summary;
     const auto cases = model::AggregateByKey(images_, *results, model::Aggregate::kMax);
-    static std::atomic<unsigned> counter{0};
-    const std::filesystem::path temporary =
-        std::filesystem::temp_directory_path() /
-        fmt::format("assay-predictions-{}-{}.csv", ::getpid(), counter.fetch_add(1));
-    std::ofstream out(temporary, std::ios::binary);
-    out << model::PredictionsCsv(cases, source.prediction_key, score_column);
-    if (!out) return IoError(fmt::format("{}: cannot write", temporary.string()));
-    return temporary;
+    return WriteTemporaryFile("predictions",
+                              model::PredictionsCsv(cases, source.prediction_key, score_column));
   }
 
   Status RunStressTests() {

@@ -10,10 +10,8 @@
 
 namespace assay::model {
 
-bool TorchScriptAvailable();
 Result<std::unique_ptr<Model>> LoadTorchScriptModel(const ModelSpec& spec);
 
-bool OnnxAvailable();
 Result<std::unique_ptr<Model>> LoadOnnxModel(const ModelSpec& spec);
 
 }  // namespace assay::model

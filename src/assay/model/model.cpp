@@ -10,10 +10,6 @@
 
 namespace assay::model {
 
-bool BackendAvailable(Backend backend) {
-  return backend == Backend::kTorchScript ? TorchScriptAvailable() : OnnxAvailable();
-}
-
 std::string BackendName(Backend backend) {
   return backend == Backend::kTorchScript ? "torchscript" : "onnx";
 }

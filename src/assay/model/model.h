@@ -82,9 +82,6 @@ class Model {
   virtual std::string Describe() const = 0;
 };
 
-// True when assay was built with the backend (CMake options ASSAY_WITH_TORCH
-// and ASSAY_WITH_ONNX).
-bool BackendAvailable(Backend backend);
 std::string BackendName(Backend backend);  // "torchscript", "onnx"
 Result<Backend> ParseBackend(const std::string& name);
 Result<ScoreKind> ParseScoreKind(const std::string& name);  // probability | logit | softmax

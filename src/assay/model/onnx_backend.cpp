@@ -73,8 +73,6 @@ class OnnxModel final : public Model {
 
 }  // namespace
 
-bool OnnxAvailable() { return true; }
-
 Result<std::unique_ptr<Model>> LoadOnnxModel(const ModelSpec& spec) {
   // OpenCV's own log lines would repeat, unasked, what the errors below report.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
@@ -101,8 +99,6 @@ Result<std::unique_ptr<Model>> LoadOnnxModel(const ModelSpec& spec) {
 }
 
 #else
-
-bool OnnxAvailable() { return false; }
 
 Result<std::unique_ptr<Model>> LoadOnnxModel(const ModelSpec& spec) {
   return InvalidInput(fmt::format(

@@ -38,7 +38,6 @@ Result<ImageList> ReadImageList(const std::string& csv, const std::string& root,
     input.key = std::string(*path);
     list.images.push_back(std::move(input));
     list.keys.emplace_back(*key);
-    list.lines.push_back((*source)->line());
   }
   // A wrong root makes every image unreadable: say so once, not per image.
   std::error_code error;

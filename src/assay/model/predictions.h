@@ -18,10 +18,9 @@
 namespace assay::model {
 
 struct ImageList {
-  std::vector<ImageInput> images;    // path resolved, key = the path as listed
-  std::vector<std::string> keys;     // the case key of each image
-  std::vector<std::uint64_t> lines;  // the CSV line of each image
-  std::size_t without_key = 0;       // rows whose key is empty (unreadable files)
+  std::vector<ImageInput> images;  // path resolved, key = the path as listed
+  std::vector<std::string> keys;   // the case key of each image
+  std::size_t without_key = 0;     // rows whose key is empty (unreadable files)
 };
 
 // Reads `csv`. Relative paths are resolved against `root` (default: the

@@ -1,16 +1,16 @@
 // Opens the TorchScript backend module (libassay_torch.so) on first use.
 #include <dlfcn.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <mutex>
 #include <string>
+#include <vector>
 
 #include "assay/model/backends.h"
 
 namespace assay::model {
 
+#ifdef ASSAY_TORCH_MODULE
 namespace {
 
 using LoadFunction = Model* (*)(const ModelSpec*, std::string*);
@@ -28,9 +28,7 @@ const Module& OpenModule() {
     std::error_code error;
     const auto program = std::filesystem::read_symlink("/proc/self/exe", error);
     if (!error) candidates.push_back((program.parent_path() / "libassay_torch.so").string());
-#ifdef ASSAY_TORCH_MODULE
     candidates.emplace_back(ASSAY_TORCH_MODULE);
-#endif
     std::string reasons;
     for (const std::string& path : candidates) {
       if (!std::filesystem::exists(path, error)) continue;
@@ -51,14 +49,7 @@ const Module& OpenModule() {
 }
 
 }  // namespace
-
-bool TorchScriptAvailable() {
-#ifdef ASSAY_TORCH_MODULE
-  return OpenModule().load != nullptr;
-#else
-  return false;
 #endif
-}
 
 Result<std::unique_ptr<Model>> LoadTorchScriptModel(const ModelSpec& spec) {
 #ifdef ASSAY_TORCH_MODULE

@@ -25,7 +25,7 @@ import statsmodels.api as sm
 from scipy import stats
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 
 def write_csv(path, columns):
@@ -218,6 +218,26 @@ def multiplicity_references():
     }
 
 
+# --- two independent proportions: Fisher's exact test, Newcombe's interval ----
+
+TWO_PROPORTION_TABLES = [(0, 10, 5, 10), (3, 12, 40, 50), (30, 100, 50, 120), (7, 40, 700, 1000),
+                         (150, 400, 7000, 8000), (12, 12, 30, 40), (1, 30, 0, 25),
+                         (45, 60, 1800, 2000)]
+
+
+def two_proportion_references():
+    rows = []
+    for x1, n1, x2, n2 in TWO_PROPORTION_TABLES:
+        table = [[x1, n1 - x1], [x2, n2 - x2]]
+        fisher = stats.fisher_exact(table, alternative="less")[1]
+        rows.append({"x1": x1, "n1": n1, "x2": x2, "n2": n2, "fisher_less": float(fisher)})
+        if 0 < x1 + x2 < n1 + n2:
+            low, high = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb",
+                                                   compare="diff", alpha=0.05)
+            rows[-1].update(newcombe_lower=float(low), newcombe_upper=float(high))
+    return rows
+
+
 # --- Obuchowski (1997) clustered AUC, from the paper's formulas ---------------
 
 
@@ -309,6 +329,7 @@ def main():
         "cochran_q": cochran_q_reference(),
         "multiplicity": multiplicity_references(),
         "obuchowski": clustered_references(outdir),
+        "two_proportions": two_proportion_references(),
     }
     text = json.dumps(reference, indent=1, allow_nan=False)
     with open(os.path.join(outdir, "statsmodels_reference.json"), "w", encoding="ascii") as out:

@@ -1,7 +1,8 @@
-// Hypothesis tests used by comparisons and subgroup analyses: McNemar's test
-// for paired proportions, Pearson's chi-square test of homogeneity for
-// proportions across groups, and Cochran's Q for estimates with known
-// variances (e.g. subgroup AUCs with DeLong variances). Distributions from
+// Hypothesis tests used by comparisons, subgroup analyses and the failure-slice
+// search: McNemar's test for paired proportions, Pearson's chi-square test of
+// homogeneity for proportions across groups, Cochran's Q for estimates with
+// known variances (e.g. subgroup AUCs with DeLong variances), and Fisher's
+// exact test of two independent proportions. Distributions from
 // Boost.Math. Pure functions; thread-safe.
 #pragma once
 
@@ -34,5 +35,13 @@ ChiSquare ProportionHomogeneity(std::span<const std::uint64_t> successes,
 // k - 1 degrees of freedom. Entries with non-positive or non-finite variance
 // are ignored.
 ChiSquare CochranQ(std::span<const double> estimates, std::span<const double> variances);
+
+// Fisher's exact test, one-sided: the probability, given both margins of the
+// 2 x 2 table, of a first proportion as low as or lower than
+// first_successes / first_trials against second_successes / second_trials
+// (the hypergeometric lower tail; scipy's fisher_exact(alternative="less")).
+// 1 when either group is empty.
+double FisherExactLess(std::uint64_t first_successes, std::uint64_t first_trials,
+                       std::uint64_t second_successes, std::uint64_t second_trials);
 
 }  // namespace assay::stats

@@ -107,6 +107,20 @@ Interval ProportionInterval(std::uint64_t successes, std::uint64_t trials, doubl
                             method);
 }
 
+ProportionDifference NewcombeDifference(std::uint64_t first_successes, std::uint64_t first_trials,
+                                        std::uint64_t second_successes, std::uint64_t second_trials,
+                                        double level) {
+  const double p1 = static_cast<double>(first_successes) / static_cast<double>(first_trials);
+  const double p2 = static_cast<double>(second_successes) / static_cast<double>(second_trials);
+  const Interval w1 =
+      ProportionInterval(first_successes, first_trials, level, ProportionMethod::kWilson);
+  const Interval w2 =
+      ProportionInterval(second_successes, second_trials, level, ProportionMethod::kWilson);
+  const double lower = (p1 - p2) - std::hypot(p1 - w1.lower, w2.upper - p2);
+  const double upper = (p1 - p2) + std::hypot(w1.upper - p1, p2 - w2.lower);
+  return {p1 - p2, Interval{lower, upper, level, "newcombe"}};
+}
+
 double ClusterDesignEffect(std::span<const std::uint64_t> cluster_successes,
                            std::span<const std::uint64_t> cluster_trials) {
   double x = 0.0, n = 0.0, clusters = 0.0;

@@ -25,6 +25,18 @@ std::optional<ProportionMethod> ParseProportionMethod(std::string_view name);
 Interval ProportionInterval(std::uint64_t successes, std::uint64_t trials, double level,
                             ProportionMethod method);
 
+// The difference first − second of two independent proportions with
+// Newcombe's hybrid score interval (Newcombe 1998, method 10), built from the
+// two Wilson intervals; statsmodels' confint_proportions_2indep(method="newcomb").
+// Requires both trials > 0.
+struct ProportionDifference {
+  double estimate = 0.0;
+  Interval interval;
+};
+ProportionDifference NewcombeDifference(std::uint64_t first_successes, std::uint64_t first_trials,
+                                        std::uint64_t second_successes, std::uint64_t second_trials,
+                                        double level);
+
 // Design effect of a proportion whose cases come in clusters (patients):
 // the ratio-estimator variance of sum(x_k) / sum(n_k) over clusters k,
 // K/(K-1) * sum (x_k - p n_k)^2 / n^2, divided by the binomial p(1-p)/n

@@ -623,5 +623,39 @@ TEST(LoadProtocol, ReadsIndeterminateHandlingAndTheModelFile) {
   EXPECT_EQ(protocol->model_file, dir.Path("w/m.onnx"));
 }
 
+TEST(LoadProtocol, ReadsFailureSlicesWithTheirDefaults) {
+  auto protocol = Load(Append("[failure_slices]\ncolumns = [\"site\", \"age\"]\nfdr = 0.1\n"));
+  ASSERT_TRUE(protocol.ok()) << protocol.status().message();
+  ASSERT_TRUE(protocol->failure_slices);
+  const FailureSlicePlan& plan = *protocol->failure_slices;
+  EXPECT_EQ(plan.columns, (std::vector<std::string>{"site", "age"}));
+  EXPECT_EQ(plan.threshold, 0.5);  // the primary endpoint's
+  EXPECT_EQ(plan.search.fdr, 0.1);
+  EXPECT_EQ(plan.search.max_conditions, 3U);
+  EXPECT_EQ(plan.search.metrics.size(), 2U);
+  EXPECT_EQ(plan.line, 16U);
+}
+
+TEST(ProtocolErrors, FailureSlicesKeysAreChecked) {
+  ExpectError(Append("[failure_slices]\ncolumns = [\"site\"]\nfdr = 1.5\n"),
+              "line 18, key 'failure_slices.fdr'", "outside (0, 1)");
+  ExpectError(Append("[failure_slices]\ncolumns = [\"site\"]\nmax_conditions = 4\n"),
+              "key 'failure_slices.max_conditions'", "above the maximum of 3");
+  ExpectError(Append("[failure_slices]\ncolumns = [\"site\"]\nmetrics = [\"auc\"]\n"),
+              "key 'failure_slices.metrics'", "'auc' is not one of");
+  ExpectError(Append("[failure_slices]\ncolumns = [\"site\", \"site\"]\n"),
+              "key 'failure_slices.columns'", "listed twice");
+  ExpectError(Append("[failure_slices]\ncolums = [\"site\"]\n"), "failure_slices.colums",
+              "unknown key");
+  ExpectError(Append("[failure_slices]\nfdr = 0.1\n"), "failure_slices", "nothing to slice by");
+}
+
+TEST(ProtocolErrors, FailureSlicesNeedAnOperatingPoint) {
+  const std::string text = Replace("metric = \"sensitivity\"\nthreshold = 0.5\ngoal = 0.7\n",
+                                   "metric = \"auc\"\ngoal = 0.7\n") +
+                           "[failure_slices]\ncolumns = [\"site\"]\n";
+  ExpectError(text, "failure_slices", "needs an operating point");
+}
+
 }  // namespace
 }  // namespace assay::evidence

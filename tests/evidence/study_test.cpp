@@ -329,6 +329,45 @@ namespace assay::evidence {
 namespace {
 
 // Verdict words are coloured only when asked (a terminal), and the columns stay aligned.
+// Site b misses half its positives: the search names it, with its counts, and the
+// search's columns make no subgroups of their own.
+TEST(StudyFailureSlices, NamesTheWeakSite) {
+  TemporaryDirectory dir;
+  Rows rows;
+  rows.Add(90, "yes", "0.9", "ok", "a");
+  rows.Add(10, "yes", "0.1", "ok", "a");
+  rows.Add(180, "no", "0.1", "ok", "a");
+  rows.Add(20, "no", "0.9", "ok", "a");
+  rows.Add(40, "yes", "0.9", "ok", "b");
+  rows.Add(40, "yes", "0.1", "ok", "b");
+  rows.Add(90, "no", "0.1", "ok", "b");
+  rows.Add(10, "no", "0.9", "ok", "b");
+  const StudyResult study = RunProtocol(
+      dir, ProtocolText("", "", "") + "[failure_slices]\ncolumns = [\"site\"]\n", rows.text);
+  ASSERT_TRUE(study.failure_slices);
+  const auto& found = *study.failure_slices;
+  EXPECT_EQ(found.threshold, 0.5);
+  ASSERT_EQ(found.features.size(), 1U);
+  EXPECT_EQ(found.features[0].second, "categorical");
+  ASSERT_EQ(found.search.slices.size(), 1U);
+  const auto& slice = found.search.slices[0];
+  EXPECT_EQ(slice.description, "site = b");
+  EXPECT_EQ(slice.cases, 180U);
+  EXPECT_EQ(slice.result.metric, analysis::SliceMetric::kSensitivity);
+  EXPECT_EQ(slice.result.events, 40U);
+  EXPECT_EQ(slice.result.trials, 80U);
+  EXPECT_EQ(slice.result.rest_events, 90U);
+  ASSERT_EQ(slice.examples.size(), 5U);
+  EXPECT_TRUE(study.table.groups.empty());  // site is not a subgroup column here
+  EXPECT_TRUE(study.subgroups.empty());
+  const auto document =
+      StudyToJson(LoadProtocol(dir.Path("protocol.toml")).value(), study, RunContext{});
+  EXPECT_EQ(document["failure_slices"]["slices"][0]["description"], "site = b");
+  EXPECT_NE(FormatStudySummary(LoadProtocol(dir.Path("protocol.toml")).value(), study, false)
+                .find("%): sensitivity 0.500 vs 0.900 in the rest"),
+            std::string::npos);
+}
+
 TEST(FormatStudySummary, ColoursVerdictsOnlyWhenAsked) {
   TemporaryDirectory dir;
   const std::string text = ProtocolText("", "");

@@ -318,7 +318,7 @@ Status ReadTopLevel(const ProtocolReader& reader, const toml::table& root, Proto
   ASSAY_RETURN_IF_ERROR(
       reader.CheckKeys(root, "",
                        {"title", "intended_use", "purpose", "seed", "bootstrap", "combine", "data",
-                        "model", "endpoints", "subgroups", "stress"}));
+                        "model", "endpoints", "subgroups", "stress", "failure_slices"}));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(root, "", "title", protocol.title));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(root, "", "intended_use", protocol.intended_use));
   if (root.get("purpose") == nullptr) return reader.Missing(root, "", "purpose");
@@ -913,6 +913,90 @@ Status ReadEndpoints(const ProtocolReader& reader, const toml::table& root, Prot
   return Status::Ok();
 }
 
+Status ReadFailureSlices(const ProtocolReader& reader, const toml::table& root,
+                         Protocol& protocol) {
+  auto found = reader.ReadTable(root, "", "failure_slices");
+  if (!found.ok()) return found.status();
+  if (*found == nullptr) return Status::Ok();
+  const toml::table& table = **found;
+  constexpr std::string_view kPrefix = "failure_slices";
+  ASSAY_RETURN_IF_ERROR(
+      reader.CheckKeys(table, kPrefix,
+                       {"columns", "threshold", "metrics", "max_conditions", "minimum_cases",
+                        "minimum_share", "minimum_class_cases", "fdr", "minimum_deficit",
+                        "max_reported", "examples", "image_quality", "score_margin"}));
+  FailureSlicePlan plan;
+  plan.line = static_cast<std::uint64_t>(table.source().begin.line);
+  analysis::SliceSearchOptions& search = plan.search;
+  ASSAY_RETURN_IF_ERROR(ReadStringList(reader, table, kPrefix, "columns", plan.columns));
+  for (std::size_t i = 0; i < plan.columns.size(); ++i) {
+    if (std::find(plan.columns.begin(), plan.columns.begin() + static_cast<std::ptrdiff_t>(i),
+                  plan.columns[i]) != plan.columns.begin() + static_cast<std::ptrdiff_t>(i)) {
+      return reader.ErrorAt(table, kPrefix, "columns",
+                            fmt::format("column '{}' is listed twice", plan.columns[i]));
+    }
+  }
+  ASSAY_RETURN_IF_ERROR(reader.ReadNumber(table, kPrefix, "threshold", plan.threshold));
+  std::vector<std::string> metrics;
+  ASSAY_RETURN_IF_ERROR(ReadStringList(reader, table, kPrefix, "metrics", metrics));
+  if (!metrics.empty()) {
+    search.metrics.clear();
+    for (const std::string& name : metrics) {
+      auto metric = analysis::ParseSliceMetric(name);
+      if (!metric) {
+        return reader.ErrorAt(
+            table, kPrefix, "metrics",
+            fmt::format("'{}' is not one of sensitivity, specificity, error_rate", name));
+      }
+      search.metrics.push_back(*metric);
+    }
+  }
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadSize(table, kPrefix, "max_conditions", 1, search.max_conditions));
+  if (search.max_conditions > 3) {
+    return reader.ErrorAt(table, kPrefix, "max_conditions",
+                          fmt::format("{} is above the maximum of 3", search.max_conditions));
+  }
+  ASSAY_RETURN_IF_ERROR(reader.ReadSize(table, kPrefix, "minimum_cases", 1, search.minimum_cases));
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadSize(table, kPrefix, "minimum_class_cases", 1, search.minimum_class_cases));
+  ASSAY_RETURN_IF_ERROR(reader.ReadSize(table, kPrefix, "max_reported", 1, search.max_reported));
+  ASSAY_RETURN_IF_ERROR(reader.ReadSize(table, kPrefix, "examples", 0, search.examples));
+  std::optional<double> value;
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBounded(table, kPrefix, "minimum_share", 0.0, false, 1.0, true, value));
+  if (value) search.minimum_share = *value;
+  value.reset();
+  ASSAY_RETURN_IF_ERROR(reader.ReadBounded(table, kPrefix, "fdr", 0.0, true, 1.0, true, value));
+  if (value) search.fdr = *value;
+  value.reset();
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBounded(table, kPrefix, "minimum_deficit", 0.0, false, 1.0, true, value));
+  if (value) search.minimum_deficit = *value;
+  ASSAY_RETURN_IF_ERROR(reader.ReadBool(table, kPrefix, "image_quality", plan.image_quality));
+  ASSAY_RETURN_IF_ERROR(reader.ReadBool(table, kPrefix, "score_margin", plan.score_margin));
+  if (plan.columns.empty() && !(plan.image_quality && protocol.model) && !plan.score_margin) {
+    return reader.Error(table.source(), kPrefix,
+                        "nothing to slice by: name columns, or let assay run the model "
+                        "(image_quality) or set score_margin = true");
+  }
+  if (!plan.threshold) {
+    for (const auto& spec : protocol.endpoints) {
+      if (spec.primary && spec.threshold) {
+        plan.threshold = spec.threshold;
+        break;
+      }
+    }
+  }
+  if (!plan.threshold) {
+    return reader.Error(table.source(), kPrefix,
+                        "needs an operating point: set failure_slices.threshold, or give a "
+                        "primary endpoint a threshold");
+  }
+  protocol.failure_slices = std::move(plan);
+  return Status::Ok();
+}
+
 Status ReadSubgroups(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
   auto subgroups = reader.ReadTable(root, "", "subgroups");
   if (!subgroups.ok()) return subgroups.status();
@@ -1025,6 +1109,7 @@ Result<Protocol> LoadProtocol(const std::string& path) {
   ASSAY_RETURN_IF_ERROR(ReadStress(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadEndpoints(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadSubgroups(reader, *root, protocol));
+  ASSAY_RETURN_IF_ERROR(ReadFailureSlices(reader, *root, protocol));
   return protocol;
 }
 

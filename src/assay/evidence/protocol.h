@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "assay/analysis/failure_slices.h"
 #include "assay/core/status.h"
 #include "assay/data/case_table.h"
 #include "assay/model/model.h"
@@ -96,6 +97,19 @@ struct StressPlan {
   std::uint64_t seed = 0;  // default: the protocol's seed
 };
 
+// [failure_slices]: a search for slices of the cases (conjunctions of up to
+// max_conditions conditions on the named columns and derived features) where
+// the model is significantly worse than on the rest (assay/analysis/failure_slices.h).
+// Exploratory by nature: it informs, it never changes a verdict.
+struct FailureSlicePlan {
+  std::vector<std::string> columns;  // case-table columns; numeric ones are cut at quantiles
+  std::optional<double> threshold;   // default: the first primary endpoint's threshold
+  bool image_quality = true;         // image_noise, image_sharpness when assay runs the model
+  bool score_margin = false;         // |score - threshold| as a feature
+  analysis::SliceSearchOptions search;
+  std::uint64_t line = 0;
+};
+
 struct Protocol {
   std::string path;  // file it came from
   std::string title, intended_use;
@@ -114,6 +128,7 @@ struct Protocol {
   // predictions: assay computes them.
   std::optional<model::ModelSpec> model;
   std::optional<StressPlan> stress;
+  std::optional<FailureSlicePlan> failure_slices;
   std::vector<EndpointSpec> endpoints;  // in the order they appear in the file
   std::string combine = "all";          // all | holm  (how primary endpoints combine)
   SubgroupPlan subgroups;

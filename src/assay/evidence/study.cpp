@@ -369,6 +369,7 @@ class StudyRunner {
     if (protocol_.combine == "holm") ASSAY_RETURN_IF_ERROR(ApplyHolmToPrimary());
     Combine();
     ASSAY_RETURN_IF_ERROR(RunStressTests());
+    FindSlices();
     return std::move(result_);
   }
 
@@ -376,6 +377,12 @@ class StudyRunner {
   Status LoadCases() {
     data::CaseRoles roles = protocol_.roles;
     roles.groups = protocol_.subgroups.columns;
+    if (protocol_.failure_slices) {
+      for (const std::string& column : protocol_.failure_slices->columns) {
+        if (std::find(roles.groups.begin(), roles.groups.end(), column) == roles.groups.end())
+          roles.groups.push_back(column);
+      }
+    }
     for (const auto& spec : protocol_.endpoints) {
       if (!spec.comparator) continue;
       if (roles.compare && *roles.compare != *spec.comparator) {
@@ -389,6 +396,7 @@ class StudyRunner {
         protocol_.imaging ? LoadImagingCases(roles) : data::LoadCaseTable(protocol_.cases, roles);
     if (!table.ok()) return table.status();
     loaded_ = std::move(table).value();
+    TakeSliceColumns();
     ASSAY_RETURN_IF_ERROR(BinNumericGroups(loaded_, protocol_.subgroups));
     if (loaded_.cluster && protocol_.allow_naive_interval) loaded_.cluster.reset();
     return Status::Ok();
@@ -466,8 +474,114 @@ class StudyRunner {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result_.inference = summary;
     const auto cases = model::AggregateByKey(images_, *results, model::Aggregate::kMax);
+    for (const auto& c : cases) case_quality_.emplace(c.key, c.quality);
     return WriteTemporaryFile("predictions",
                               model::PredictionsCsv(cases, source.prediction_key, score_column));
+  }
+
+  // The failure-slice columns as features, before subgroup binning; the columns only
+  // the search uses leave the table, so they make no subgroups.
+  void TakeSliceColumns() {
+    if (!protocol_.failure_slices) return;
+    const auto& wanted = protocol_.failure_slices->columns;
+    const auto& subgroups = protocol_.subgroups.columns;
+    for (const data::CategoricalColumn& column : loaded_.groups) {
+      if (std::find(wanted.begin(), wanted.end(), column.name) == wanted.end()) continue;
+      slice_features_.push_back(SliceFeatureOf(column));
+    }
+    std::erase_if(loaded_.groups, [&](const data::CategoricalColumn& column) {
+      return std::find(subgroups.begin(), subgroups.end(), column.name) == subgroups.end();
+    });
+  }
+
+  // Numeric when every present value is a finite number and there are more than six
+  // distinct ones (then cut at quantiles); otherwise one condition per level.
+  static analysis::SliceFeature SliceFeatureOf(const data::CategoricalColumn& column) {
+    analysis::SliceFeature feature;
+    feature.name = column.name;
+    std::vector<double> level_values(column.levels.size(), std::nan(""));
+    std::size_t numbers = 0;
+    bool numeric = true;
+    for (std::size_t l = 0; l < column.levels.size() && numeric; ++l) {
+      const std::string& level = column.levels[l];
+      if (level == data::kMissingLevel) continue;
+      double value = 0.0;
+      const char* end = level.data() + level.size();
+      const auto [stop, error] = std::from_chars(level.data(), end, value);
+      numeric = error == std::errc() && stop == end && std::isfinite(value);
+      level_values[l] = value;
+      ++numbers;
+    }
+    if (numeric && numbers > 6) {
+      for (std::uint32_t code : column.codes) feature.values.push_back(level_values[code]);
+    } else {
+      feature.levels = column.levels;
+      feature.codes = column.codes;
+    }
+    return feature;
+  }
+
+  // [failure_slices] on the primary analysis set, at the plan's operating point.
+  void FindSlices() {
+    if (!protocol_.failure_slices || !StatisticalGatesPass()) return;
+    const FailureSlicePlan& plan = *protocol_.failure_slices;
+    // The rows of loaded_ that are in the analysis set (rejected inputs may be scoped out).
+    std::vector<std::size_t> rows;
+    std::vector<std::uint8_t> dropped(loaded_.size(), 0);
+    if (protocol_.scope_out_rejected) {
+      for (const auto& item : loaded_.indeterminate) {
+        if (item.problem == data::OutputProblem::kRejectedInput) dropped[item.index] = 1;
+      }
+    }
+    for (std::size_t i = 0; i < loaded_.size(); ++i) {
+      if (dropped[i] == 0) rows.push_back(i);
+    }
+    const data::CaseTable& table = result_.table;
+    FailureSliceResult out;
+    out.threshold = *plan.threshold;
+    std::vector<analysis::SliceFeature> features;
+    auto subset = [&](const analysis::SliceFeature& all) {
+      analysis::SliceFeature f;
+      f.name = all.name;
+      f.levels = all.levels;
+      for (std::size_t row : rows) {
+        if (all.numeric()) {
+          f.values.push_back(all.values[row]);
+        } else {
+          f.codes.push_back(all.codes[row]);
+        }
+      }
+      return f;
+    };
+    for (const auto& feature : slice_features_) features.push_back(subset(feature));
+    if (plan.image_quality && !case_quality_.empty() && !loaded_.id.empty()) {
+      analysis::SliceFeature noise{"image_noise", {}, {}, {}};
+      analysis::SliceFeature sharpness{"image_sharpness", {}, {}, {}};
+      for (std::size_t row : rows) {
+        const auto found = case_quality_.find(loaded_.id[row]);
+        const model::ImageQuality q =
+            found == case_quality_.end() ? model::ImageQuality{} : found->second;
+        noise.values.push_back(q.noise);
+        sharpness.values.push_back(q.sharpness);
+      }
+      features.push_back(std::move(noise));
+      features.push_back(std::move(sharpness));
+    }
+    const bool higher = table.direction == data::ScoreDirection::kHigherIsPositive;
+    const double sign = higher ? 1.0 : -1.0;
+    std::vector<std::uint8_t> predicted(table.size());
+    std::vector<double> margin(table.size());
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      predicted[i] = sign * table.score[i] >= sign * out.threshold ? 1 : 0;
+      margin[i] = std::abs(table.score[i] - out.threshold);
+    }
+    if (plan.score_margin) features.push_back({"score_margin", {}, {}, margin});
+    for (const auto& f : features) {
+      out.features.emplace_back(f.name, f.numeric() ? "numeric" : "categorical");
+    }
+    out.search = analysis::FindFailureSlices(table.truth, predicted, margin, table.id, features,
+                                             plan.search);
+    result_.failure_slices = std::move(out);
   }
 
   Status RunStressTests() {
@@ -951,9 +1065,11 @@ class StudyRunner {
 
   const Protocol& protocol_;
   const StudyContext& context_;
-  data::CaseTable loaded_;               // as read; indeterminate scores NaN
-  std::unique_ptr<model::Model> model_;  // when assay runs the model
-  model::ImageList images_;              // the images it runs on
+  data::CaseTable loaded_;                                   // as read; indeterminate scores NaN
+  std::unique_ptr<model::Model> model_;                      // when assay runs the model
+  model::ImageList images_;                                  // the images it runs on
+  std::map<std::string, model::ImageQuality> case_quality_;  // by case key, when the model ran
+  std::vector<analysis::SliceFeature> slice_features_;       // per loaded_ row
   std::vector<std::pair<std::string, data::CaseTable>> bounding_tables_;
   StudyResult result_;
 };

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "assay/analysis/evaluation.h"
+#include "assay/analysis/failure_slices.h"
 #include "assay/core/status.h"
 #include "assay/data/audit.h"
 #include "assay/data/case_table.h"
@@ -98,6 +99,13 @@ struct Gate {
   std::string detail;
 };
 
+// [failure_slices]: the search and what it searched over.
+struct FailureSliceResult {
+  double threshold = 0.0;
+  std::vector<std::pair<std::string, std::string>> features;  // (name, "categorical"|"numeric")
+  analysis::SliceSearchResult search;
+};
+
 struct StudyResult {
   data::CaseTable table;            // the primary analysis set; indeterminate scores imputed
   analysis::Evaluation evaluation;  // all endpoints' operating points, default methods
@@ -111,6 +119,7 @@ struct StudyResult {
   std::optional<data::AuditReport> audit;     // [data.imaging]: the data audit the cases came from
   std::optional<InferenceSummary> inference;  // when assay ran the model
   std::optional<StressResult> stress;         // [stress]
+  std::optional<FailureSliceResult> failure_slices;  // [failure_slices]
   StudyContext context;
 };
 

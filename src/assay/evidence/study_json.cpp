@@ -140,6 +140,69 @@ json StressJson(const StressResult& stress) {
           {"verdict_changes", std::move(changes)}};
 }
 
+json SliceMetricJson(const analysis::SliceMetricResult& r) {
+  return {{"metric", analysis::SliceMetricName(r.metric)},
+          {"trials", r.trials},
+          {"events", r.events},
+          {"estimate", r.estimate},
+          {"ci", IntervalJson(r.interval)},
+          {"rest",
+           {{"trials", r.rest_trials},
+            {"events", r.rest_events},
+            {"estimate", r.rest_estimate},
+            {"ci", IntervalJson(r.rest_interval)}}},
+          {"deficit", r.deficit},
+          {"deficit_ci", IntervalJson(r.deficit_interval)},
+          {"p_value", r.p_value},
+          {"q_value", r.q_value}};
+}
+
+// [failure_slices]: what was searched, how, and the slices found, best first.
+json FailureSlicesJson(const FailureSliceResult& result) {
+  const analysis::SliceSearchResult& search = result.search;
+  const analysis::SliceSearchOptions& o = search.options;
+  json features = json::array(), metrics = json::array(), slices = json::array();
+  for (const auto& [name, kind] : result.features) {
+    features.push_back({{"name", name}, {"kind", kind}});
+  }
+  for (auto metric : o.metrics) metrics.push_back(analysis::SliceMetricName(metric));
+  for (const analysis::FailureSlice& slice : search.slices) {
+    json conditions = json::array(), also = json::array();
+    for (const auto& c : slice.conditions) {
+      json condition = {{"feature", c.feature}, {"op", c.op}, {"text", c.text}};
+      if (c.op == "=") condition["level"] = c.level;
+      if (c.op == "<=" || c.op == ">") condition["cut"] = c.cut;
+      conditions.push_back(std::move(condition));
+    }
+    for (const auto& r : slice.also) also.push_back(SliceMetricJson(r));
+    slices.push_back({{"description", slice.description},
+                      {"conditions", std::move(conditions)},
+                      {"cases", slice.cases},
+                      {"share", slice.share},
+                      {"result", SliceMetricJson(slice.result)},
+                      {"also_worse", std::move(also)},
+                      {"rank_score", slice.rank_score},
+                      {"merged", slice.merged},
+                      {"examples", slice.examples}});
+  }
+  return {{"method",
+           "conjunctions of up to max_conditions conditions, each slice against its complement "
+           "by Fisher's one-sided exact test; Benjamini-Hochberg over every test; Wilson "
+           "intervals, Newcombe interval for the deficit; ranked by deficit x share"},
+          {"threshold", result.threshold},
+          {"features", std::move(features)},
+          {"metrics", std::move(metrics)},
+          {"max_conditions", o.max_conditions},
+          {"minimum_cases", o.minimum_cases},
+          {"minimum_share", o.minimum_share},
+          {"fdr", o.fdr},
+          {"minimum_deficit", o.minimum_deficit},
+          {"slices_tested", search.slices_tested},
+          {"tests", search.tests},
+          {"discoveries", search.discoveries},
+          {"slices", std::move(slices)}};
+}
+
 }  // namespace
 
 json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunContext& context) {
@@ -197,6 +260,7 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
                              {"rows_without_key", run.rows_without_key}};
   }
   if (study.stress) document["stress"] = StressJson(*study.stress);
+  if (study.failure_slices) document["failure_slices"] = FailureSlicesJson(*study.failure_slices);
   document["gates"] = std::move(gates);
   document["endpoints"] = std::move(endpoints);
   document["subgroup_results"] = std::move(subgroups);
@@ -260,6 +324,22 @@ std::string FormatStudySummary(const Protocol& protocol, const StudyResult& stud
                          change.severity ? fmt::format("severity {}: {} -> {}", *change.severity,
                                                        change.from, change.to)
                                          : std::string("held at every severity tested"));
+    }
+  }
+  if (study.failure_slices) {
+    const analysis::SliceSearchResult& search = study.failure_slices->search;
+    out += fmt::format(
+        "\nFailure slices (threshold {:g}; {} slices, {} tests, false-discovery rate {:g}): {}\n",
+        study.failure_slices->threshold, search.slices_tested, search.tests, search.options.fdr,
+        search.slices.empty() ? "none significantly worse than the rest"
+                              : fmt::format("{} reported", search.slices.size()));
+    for (std::size_t k = 0; k < search.slices.size() && k < 5; ++k) {
+      const analysis::FailureSlice& slice = search.slices[k];
+      const analysis::SliceMetricResult& r = slice.result;
+      out +=
+          fmt::format("  {}. {} ({} cases, {:.0f}%): {} {:.3f} vs {:.3f} in the rest, q = {:.2g}\n",
+                      k + 1, slice.description, slice.cases, 100.0 * slice.share,
+                      analysis::SliceMetricName(r.metric), r.estimate, r.rest_estimate, r.q_value);
     }
   }
   return out;

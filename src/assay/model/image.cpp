@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -197,6 +198,35 @@ Status Preprocess(const Image& image, const ModelSpec& spec, std::span<float> ou
     }
   }
   return Status();
+}
+
+ImageQuality MeasureQuality(const Image& image) {
+  ImageQuality quality;
+  if (image.rows < 3 || image.columns < 3 || image.values.empty()) return quality;
+  std::vector<float> first(image.rows * image.columns);
+  for (std::size_t i = 0; i < first.size(); ++i) first[i] = image.values[i * image.channels];
+  const auto [low, high] = Percentiles(first, 1.0, 99.0);
+  const double range = high - low;
+  if (!(range > 0.0) || !std::isfinite(range)) return quality;
+  cv::Mat pixels;
+  cv::Mat(static_cast<int>(image.rows), static_cast<int>(image.columns), CV_32F, first.data())
+      .convertTo(pixels, CV_64F);
+  // Immerkaer's mask is the difference of two Laplacians; it cancels image structure
+  // up to second order, leaving the noise.
+  const cv::Mat mask = (cv::Mat_<double>(3, 3) << 1, -2, 1, -2, 4, -2, 1, -2, 1);
+  cv::Mat response;
+  cv::filter2D(pixels, response, CV_64F, mask);
+  const cv::Rect inner(1, 1, pixels.cols - 2, pixels.rows - 2);
+  const double inner_pixels = static_cast<double>(inner.area());
+  const double sigma = std::sqrt(std::numbers::pi / 2.0) / (6.0 * inner_pixels) *
+                       cv::sum(cv::abs(response(inner)))[0];
+  cv::Mat laplacian;
+  cv::Laplacian(pixels, laplacian, CV_64F);
+  cv::Scalar mean, deviation;
+  cv::meanStdDev(laplacian(inner), mean, deviation);
+  quality.noise = sigma / range;
+  quality.sharpness = deviation[0] / range;
+  return quality;
 }
 
 }  // namespace assay::model

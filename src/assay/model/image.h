@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <string>
 #include <utility>
@@ -37,6 +38,17 @@ Result<Image> LoadImage(const std::string& path, Intensity intensity);
 // linear interpolation between order statistics (numpy's default); NaN when
 // there is no finite value.
 std::pair<double, double> Percentiles(std::span<const float> values, double low, double high);
+
+// Acquisition-quality estimates of one image (its first channel), relative to
+// its 1st-99th percentile range so that they compare across scanners and bit
+// depths: noise, Immerkaer's (1996) estimate of the standard deviation of
+// additive noise; sharpness, the standard deviation of the Laplacian
+// (Pech-Pacheco et al. 2000). NaN when the image is flat or under 3x3.
+struct ImageQuality {
+  double noise = std::numeric_limits<double>::quiet_NaN();
+  double sharpness = std::numeric_limits<double>::quiet_NaN();
+};
+ImageQuality MeasureQuality(const Image& image);
 
 // The model input for one image: channels x height x width floats, written
 // to `out` (spec.channels * spec.height * spec.width of them). Errors: an

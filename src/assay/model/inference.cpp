@@ -20,6 +20,7 @@ struct Batch {
   std::size_t first = 0, size = 0;
   std::vector<float> pixels;
   std::vector<std::string> errors;
+  std::vector<ImageQuality> quality;
 };
 
 void PrepareBatch(const ModelSpec& spec, const std::vector<ImageInput>& inputs,
@@ -27,6 +28,7 @@ void PrepareBatch(const ModelSpec& spec, const std::vector<ImageInput>& inputs,
   const std::size_t per_image = spec.channels * spec.width * spec.height;
   batch.pixels.assign(batch.size * per_image, 0.0f);
   batch.errors.assign(batch.size, "");
+  batch.quality.assign(batch.size, ImageQuality{});
   tbb::parallel_for(std::size_t{0}, batch.size, [&](std::size_t i) {
     const ImageInput& input = inputs[batch.first + i];
     auto image = LoadImage(input.path, spec.intensity);
@@ -43,6 +45,7 @@ void PrepareBatch(const ModelSpec& spec, const std::vector<ImageInput>& inputs,
         return;
       }
     }
+    batch.quality[i] = MeasureQuality(*image);
     std::span<float> out(batch.pixels.data() + i * per_image, per_image);
     Status prepared = Preprocess(*image, spec, out);
     if (!prepared.ok()) batch.errors[i] = fmt::format("{}: {}", input.path, prepared.message());
@@ -56,6 +59,7 @@ Status ForwardBatch(Model& model, const ModelSpec& spec, const std::vector<Image
   // Images that failed are left out of the forward pass.
   std::vector<std::size_t> good;
   for (std::size_t i = 0; i < batch.size; ++i) {
+    results[batch.first + i].quality = batch.quality[i];
     if (!batch.errors[i].empty()) {
       results[batch.first + i].error = batch.errors[i];
       continue;

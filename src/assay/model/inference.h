@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "assay/core/status.h"
+#include "assay/model/image.h"
 #include "assay/model/model.h"
 #include "assay/perturb/perturbation.h"
 
@@ -31,6 +32,7 @@ struct ImageResult {
   double score = 0;              // valid when error is empty
   std::string error;             // why there is no score
   std::vector<float> embedding;  // when the spec names an embedding output
+  ImageQuality quality;          // of the image as decoded (perturbed, in a stress pass)
 };
 
 struct PerturbationSetting {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <unordered_map>
 
@@ -59,12 +60,39 @@ Result<Aggregate> ParseAggregate(const std::string& name) {
   return InvalidInput(fmt::format("unknown aggregate '{}' (max or mean)", name));
 }
 
+namespace {
+
+// Sums of the defined quality measures of a case's images.
+struct QualitySum {
+  double noise = 0, sharpness = 0;
+  std::size_t noise_count = 0, sharpness_count = 0;
+  void Add(const ImageQuality& q) {
+    if (std::isfinite(q.noise)) {
+      noise += q.noise;
+      ++noise_count;
+    }
+    if (std::isfinite(q.sharpness)) {
+      sharpness += q.sharpness;
+      ++sharpness_count;
+    }
+  }
+  ImageQuality Mean() const {
+    ImageQuality q;
+    if (noise_count > 0) q.noise = noise / static_cast<double>(noise_count);
+    if (sharpness_count > 0) q.sharpness = sharpness / static_cast<double>(sharpness_count);
+    return q;
+  }
+};
+
+}  // namespace
+
 std::vector<CasePrediction> AggregateByKey(const ImageList& list,
                                            const std::vector<ImageResult>& results,
                                            Aggregate aggregate) {
   std::vector<CasePrediction> cases;
   std::unordered_map<std::string, std::size_t> index;
   std::vector<std::size_t> failures;
+  std::vector<QualitySum> quality;
   for (std::size_t i = 0; i < list.images.size(); ++i) {
     auto [it, inserted] = index.try_emplace(list.keys[i], cases.size());
     if (inserted) {
@@ -73,10 +101,12 @@ std::vector<CasePrediction> AggregateByKey(const ImageList& list,
       prediction.ok = true;
       cases.push_back(std::move(prediction));
       failures.push_back(0);
+      quality.emplace_back();
     }
     CasePrediction& prediction = cases[it->second];
     const ImageResult& result = results[i];
     ++prediction.images;
+    quality[it->second].Add(result.quality);
     if (!result.error.empty()) {
       if (failures[it->second]++ == 0) prediction.detail = result.error;
       prediction.ok = false;
@@ -97,6 +127,7 @@ std::vector<CasePrediction> AggregateByKey(const ImageList& list,
   }
   for (std::size_t c = 0; c < cases.size(); ++c) {
     CasePrediction& prediction = cases[c];
+    prediction.quality = quality[c].Mean();
     const std::size_t scored = prediction.images - failures[c];
     if (aggregate == Aggregate::kMean && scored > 0) {
       prediction.score /= static_cast<double>(scored);

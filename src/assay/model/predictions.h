@@ -39,6 +39,7 @@ struct CasePrediction {
   std::string detail;            // why there is no score
   std::size_t images = 0;        // images of the case
   std::vector<float> embedding;  // mean of the images' embeddings
+  ImageQuality quality;          // mean over the images where it is defined
 };
 
 // One prediction per distinct key, in order of first appearance.

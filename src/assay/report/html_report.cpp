@@ -583,11 +583,69 @@ std::optional<Section> StressSection(ReportContext& context) {
   return Section{"stress", "Stress tests", std::move(body)};
 }
 
+// Failure slices: where the model is significantly worse than on the rest, best first.
+std::optional<Section> FailureSliceSection(ReportContext& context) {
+  const json& found = Member(context.evidence, "failure_slices");
+  if (!found.is_object()) return std::nullopt;
+  std::string features;
+  for (const auto& feature : Member(found, "features")) {
+    if (!features.empty()) features += ", ";
+    features += Text(Member(feature, "name"));
+  }
+  const json& slices = Member(found, "slices");
+  std::string body = fmt::format(
+      "<p>An exploratory search, not a pre-specified claim: every slice of up to {} conditions "
+      "on {} with at least {} cases ({} slices, {} tests) was compared with the rest of the "
+      "cases at threshold {}, by Fisher's exact test; the false-discovery rate is controlled at "
+      "{} (Benjamini&ndash;Hochberg), and deficits under {} are not reported. Slices are ranked "
+      "by deficit &times; share of cases; slices that repeat a better-ranked one are folded "
+      "into it.</p>\n",
+      Number(Member(found, "max_conditions")), features, Number(Member(found, "minimum_cases")),
+      Number(Member(found, "slices_tested")), Number(Member(found, "tests")),
+      Number(Member(found, "threshold")), Number(Member(found, "fdr")),
+      Number(Member(found, "minimum_deficit")));
+  if (slices.empty()) {
+    body += "<p><b>No slice is significantly worse than the rest.</b></p>";
+    return Section{"failure_slices", "Failure slices", std::move(body)};
+  }
+  body +=
+      "<table>\n" + Row({"#", "slice", "cases", "metric", "in the slice", "interval", "in the rest",
+                         "deficit", "interval", "q", "also worse", "folded in", "example cases"},
+                        true);
+  int rank = 0;
+  for (const auto& slice : slices) {
+    const json& r = Member(slice, "result");
+    std::string also;
+    for (const auto& other : Member(slice, "also_worse")) {
+      if (!also.empty()) also += ", ";
+      also += Text(Member(other, "metric"));
+    }
+    std::string examples;
+    for (const auto& id : Member(slice, "examples")) {
+      if (!examples.empty()) examples += ", ";
+      examples += Text(id);
+    }
+    const json& share = Member(slice, "share");
+    const json& q = Member(r, "q_value");
+    body += Row({std::to_string(++rank), "<b>" + Text(Member(slice, "description")) + "</b>",
+                 fmt::format("{} ({:.1f}%)", Number(Member(slice, "cases")),
+                             share.is_number() ? 100 * share.get<double>() : 0.0),
+                 Text(Member(r, "metric")), Number(Member(r, "estimate")),
+                 Interval(Member(r, "ci")), Number(Member(Member(r, "rest"), "estimate")),
+                 Number(Member(r, "deficit")), Interval(Member(r, "deficit_ci")),
+                 q.is_number() ? fmt::format("{:.2g}", q.get<double>()) : "&ndash;",
+                 also.empty() ? "&ndash;" : also, std::to_string(Member(slice, "merged").size()),
+                 examples});
+  }
+  body += "</table>";
+  return Section{"failure_slices", "Failure slices", std::move(body)};
+}
+
 // The report's sections, in reading order. A later capability adds its builder here.
 constexpr SectionBuilder kSections[] = {
-    SummarySection,  IdentitySection, CaseFlowSection,    AuditSection,
-    EndpointSection, RocSection,      CalibrationSection, SubgroupSection,
-    StressSection,   ScoreSection,    CountSection,       MethodsSection,
+    SummarySection, IdentitySection,    CaseFlowSection, AuditSection,  EndpointSection,
+    RocSection,     CalibrationSection, SubgroupSection, StressSection, FailureSliceSection,
+    ScoreSection,   CountSection,       MethodsSection,
 };
 
 constexpr const char* kStyle = R"(

@@ -103,6 +103,13 @@ int Run(int argc, char** argv) {
              null_mean, kNullTarget);
   fmt::print("search time: {:.2f} s per configuration of {} cases\n",
              seconds / static_cast<double>(2 * seeds), cases);
+  fmt::print(
+      "summary\tplanted failure slices in the top 5, {} seeds of {} cases\t{:.3f}\t>= {:.2f}\t{}\n",
+      seeds, cases, recall, kRecallTarget, recall >= kRecallTarget ? "met" : "NOT MET");
+  fmt::print(
+      "summary\tfailure slices reported with nothing planted, per configuration\t{:.2f}\t<= "
+      "{:.2f}\t{}\n",
+      null_mean, kNullTarget, null_mean <= kNullTarget ? "met" : "NOT MET");
   if (check && (recall < kRecallTarget || null_mean > kNullTarget)) return 1;
   return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -106,6 +107,31 @@ TEST(FailureSlices, RefinementsNoWorseThanTheirSliceAreFolded) {
   EXPECT_EQ(r.slices[0].description, "vendor = B");
   EXPECT_GT(r.discoveries, 1U);  // the refinements were discoveries, folded
   EXPECT_FALSE(r.slices[0].merged.empty());
+}
+
+// Vendor B is worse only because of its site s2: the report names the site, with
+// the vendor folded into it, whichever of the two ranked first.
+TEST(FailureSlices, ACoarseSliceGivesWayToTheSliceThatHoldsItsDeficit) {
+  std::vector<std::uint8_t> truth, predicted;
+  SliceFeature vendor{"vendor", {"A", "B"}, {}, {}};
+  SliceFeature site{"site", {"s1", "s2", "s3"}, {}, {}};
+  for (int i = 0; i < 4000; ++i) {
+    const bool b = i >= 2000;
+    const std::uint32_t where = !b ? 0 : (i < 2600 ? 1 : 2);
+    const bool positive = i % 2 == 0;
+    const int k = (i / 2) % 10;
+    const bool called = positive ? k < (where == 1 ? 4 : 9) : false;
+    truth.push_back(positive ? 1 : 0);
+    predicted.push_back(called ? 1 : 0);
+    vendor.codes.push_back(b ? 1 : 0);
+    site.codes.push_back(where);
+  }
+  const std::vector<SliceFeature> features{vendor, site};
+  const SliceSearchResult r = FindFailureSlices(truth, predicted, {}, {}, features, {});
+  ASSERT_EQ(r.slices.size(), 1U);
+  EXPECT_EQ(r.slices[0].description, "site = s2");
+  const auto& merged = r.slices[0].merged;
+  EXPECT_NE(std::find(merged.begin(), merged.end(), "vendor = B"), merged.end());
 }
 
 TEST(FailureSlices, SlicesBelowTheMinimumAreNotTested) {

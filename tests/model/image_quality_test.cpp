@@ -27,7 +27,7 @@ Image NoisyRamp(double sigma, unsigned seed) {
 }
 
 double Range(const Image& image) {
-  const auto [low, high] = Percentiles(image.values, 1.0, 99.0);
+  const auto [low, high] = Percentiles(image.values, 5.0, 95.0);
   return high - low;
 }
 

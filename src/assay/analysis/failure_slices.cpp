@@ -254,7 +254,7 @@ SliceSearchResult FindFailureSlices(std::span<const std::uint8_t> truth,
         if (atoms[a].feature == atoms[b].feature) continue;
         Bits bits = And(atoms[a].bits, atoms[b].bits);
         if (consider(bits, {a, b, 0}, 2) && options.max_conditions >= 3)
-          pairs.push_back({{a, b, 0}, std::move(bits)});
+          pairs.emplace_back(std::array<std::uint32_t, 3>{a, b, 0}, std::move(bits));
       }
     }
   }
@@ -310,63 +310,20 @@ SliceSearchResult FindFailureSlices(std::span<const std::uint8_t> truth,
     return a.metric.p_value < b.metric.p_value;
   });
 
-  std::vector<Kept> kept;
-  for (const Discovery& d : found) {
-    const Slice& s = slices[tests[d.test].slice];
-    Bits bits = atoms[s.atoms[0]].bits;
-    std::vector<SliceCondition> conditions;
-    std::string description;
-    for (std::uint32_t k = 0; k < s.size; ++k) {
-      if (k > 0) {
-        bits = And(bits, atoms[s.atoms[k]].bits);
-        description += " and ";
-      }
-      conditions.push_back(atoms[s.atoms[k]].condition);
-      description += conditions.back().text;
-    }
+  // A reported slice from a discovery: its cases, its most confident errors, its rank.
+  auto make_kept = [&](const Discovery& d, const Slice& s, Bits bits,
+                       std::vector<SliceCondition> conditions, std::string description,
+                       std::optional<double> parent_deficit) {
     const SliceMetric metric = d.metric.metric;
-    bool folded = false;
-    for (Kept& k : kept) {
-      const std::uint64_t shared = CountAnd(bits, k.bits);
-      const double jaccard = static_cast<double>(shared) /
-                             static_cast<double>(s.counts.cases + k.counts.cases - shared);
-      const bool same_metric = k.slice.result.metric == metric;
-      bool fold = jaccard >= options.merge_overlap;
-      if (!fold && same_metric && shared == s.counts.cases) {
-        // A refinement: kept only when it is worse than the rest of what it refines.
-        fold = !Worse(s.counts, Minus(k.counts, s.counts), metric, options);
-      } else if (!fold && same_metric && shared > 0) {
-        // Overlapping (or coarser): kept only when its cases outside the reported slice
-        // are worse than the cases in neither.
-        Bits neither(words);
-        for (std::size_t w = 0; w < words; ++w) neither[w] = all[w] & ~bits[w] & ~k.bits[w];
-        fold = !Worse(Minus(s.counts, counts_of(And(bits, k.bits))), counts_of(neither), metric,
-                      options);
-      }
-      if (!fold) continue;
-      folded = true;
-      const bool known_metric = same_metric || std::any_of(k.slice.also.begin(), k.slice.also.end(),
-                                                           [&](const SliceMetricResult& r) {
-                                                             return r.metric == metric;
-                                                           });
-      if (!known_metric && jaccard >= options.merge_overlap && shared == k.counts.cases &&
-          shared == s.counts.cases)
-        k.slice.also.push_back(d.metric);
-      if (description != k.slice.description &&
-          std::find(k.slice.merged.begin(), k.slice.merged.end(), description) ==
-              k.slice.merged.end())
-        k.slice.merged.push_back(description);
-      break;
-    }
-    if (folded || kept.size() >= options.max_reported) continue;
-
     FailureSlice slice;
     slice.conditions = std::move(conditions);
     slice.description = std::move(description);
     slice.cases = s.counts.cases;
     slice.share = static_cast<double>(s.counts.cases) / static_cast<double>(n);
     slice.result = d.metric;
-    slice.rank_score = d.rank;
+    // A refinement ranks by what it adds to the slice it refines.
+    slice.rank_score =
+        parent_deficit ? std::max(0.0, d.metric.deficit - *parent_deficit) * slice.share : d.rank;
     std::vector<std::size_t> errors;
     for (std::size_t i = 0; i < n; ++i) {
       if ((bits[i / 64] >> (i % 64) & 1U) == 0) continue;
@@ -383,9 +340,109 @@ SliceSearchResult FindFailureSlices(std::span<const std::uint8_t> truth,
     for (std::size_t k = 0; k < errors.size() && k < options.examples; ++k) {
       slice.examples.push_back(ids.empty() ? fmt::format("row {}", errors[k] + 1) : ids[errors[k]]);
     }
-    kept.push_back({std::move(slice), std::move(bits), s.counts});
+    return Kept{std::move(slice), std::move(bits), s.counts};
+  };
+
+  std::vector<Kept> kept;
+  for (const Discovery& d : found) {
+    const Slice& s = slices[tests[d.test].slice];
+    Bits bits = atoms[s.atoms[0]].bits;
+    std::vector<SliceCondition> conditions;
+    std::string description;
+    for (std::uint32_t k = 0; k < s.size; ++k) {
+      if (k > 0) {
+        bits = And(bits, atoms[s.atoms[k]].bits);
+        description += " and ";
+      }
+      conditions.push_back(atoms[s.atoms[k]].condition);
+      description += conditions.back().text;
+    }
+    const SliceMetric metric = d.metric.metric;
+    bool folded = false;
+    std::optional<double> parent_deficit;  // of the reported slices it refines
+    // First near-duplicates of any reported slice, then the slices it refines or overlaps.
+    for (int pass = 0; pass < 2 && !folded; ++pass) {
+      for (Kept& k : kept) {
+        const std::uint64_t shared = CountAnd(bits, k.bits);
+        const double jaccard = static_cast<double>(shared) /
+                               static_cast<double>(s.counts.cases + k.counts.cases - shared);
+        const bool same_metric = k.slice.result.metric == metric;
+        bool fold = pass == 0 && jaccard >= options.merge_overlap;
+        // A slice too large to report absorbs only its near-duplicates.
+        const bool reportable = k.slice.share <= options.maximum_share;
+        if (pass == 1 && same_metric && reportable && shared == s.counts.cases) {
+          // A refinement: kept only when it is worse than the rest of what it refines.
+          fold = !Worse(s.counts, Minus(k.counts, s.counts), metric, options);
+          if (!fold)
+            parent_deficit = std::max(parent_deficit.value_or(0.0), k.slice.result.deficit);
+        } else if (pass == 1 && same_metric && reportable && 2 * shared >= s.counts.cases) {
+          // Mostly inside the reported slice (or coarser than it): kept only when its cases
+          // outside the reported slice are worse than the cases in neither.
+          Bits neither(words);
+          for (std::size_t w = 0; w < words; ++w) neither[w] = all[w] & ~bits[w] & ~k.bits[w];
+          fold = !Worse(Minus(s.counts, counts_of(And(bits, k.bits))), counts_of(neither), metric,
+                        options);
+        }
+        if (!fold) continue;
+        folded = true;
+        // Of two near-duplicates with the same metric, the one with fewer conditions speaks.
+        if (pass == 0 && same_metric && conditions.size() < k.slice.conditions.size()) {
+          Kept simpler = make_kept(d, s, bits, conditions, description, std::nullopt);
+          simpler.slice.also = std::move(k.slice.also);
+          simpler.slice.merged = std::move(k.slice.merged);
+          simpler.slice.merged.insert(simpler.slice.merged.begin(), k.slice.description);
+          k = std::move(simpler);
+          break;
+        }
+        const bool known_metric =
+            same_metric ||
+            std::any_of(k.slice.also.begin(), k.slice.also.end(),
+                        [&](const SliceMetricResult& r) { return r.metric == metric; });
+        if (!known_metric && pass == 0 && shared == k.counts.cases && shared == s.counts.cases)
+          k.slice.also.push_back(d.metric);
+        if (description != k.slice.description &&
+            std::find(k.slice.merged.begin(), k.slice.merged.end(), description) ==
+                k.slice.merged.end())
+          k.slice.merged.push_back(description);
+        break;
+      }
+    }
+    if (folded || kept.size() >= options.max_reported) continue;
+
+    kept.push_back(make_kept(d, s, std::move(bits), std::move(conditions), std::move(description),
+                             parent_deficit));
   }
-  for (Kept& k : kept) result.slices.push_back(std::move(k.slice));
+  // A reported slice that holds a later one (same metric) and is, outside it, shown not
+  // to be worse than the cases outside both (the deficit's upper bound is under the
+  // minimum): its deficit lies in the later slice, which replaces it.
+  std::vector<bool> replaced(kept.size(), false);
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    for (std::size_t j = i + 1; j < kept.size() && !replaced[i]; ++j) {
+      const SliceMetric metric = kept[i].slice.result.metric;
+      if (replaced[j] || kept[j].slice.result.metric != metric ||
+          CountAnd(kept[i].bits, kept[j].bits) != kept[j].counts.cases)
+        continue;
+      const Counts outside = Minus(kept[i].counts, kept[j].counts);
+      if (Correct(outside, metric).second > 0 &&
+          Correct(Minus(total, kept[i].counts), metric).second > 0 &&
+          Describe(outside, Minus(total, kept[j].counts), metric, options.level)
+                  .deficit_interval.upper >= options.minimum_deficit)
+        continue;
+      replaced[i] = true;
+      std::vector<std::string>& merged = kept[j].slice.merged;
+      merged.push_back(kept[i].slice.description);
+      merged.insert(merged.end(), kept[i].slice.merged.begin(), kept[i].slice.merged.end());
+    }
+  }
+  // One holding most cases describes the model, not a slice: it takes part in the folding
+  // but is not reported.
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    if (!replaced[i] && kept[i].slice.share <= options.maximum_share)
+      result.slices.push_back(std::move(kept[i].slice));
+  }
+  std::stable_sort(
+      result.slices.begin(), result.slices.end(),
+      [](const FailureSlice& a, const FailureSlice& b) { return a.rank_score > b.rank_score; });
   return result;
 }
 

@@ -11,8 +11,11 @@
 // reported slice it repeats: a near-duplicate (case sets that mostly coincide),
 // a refinement not significantly worse than the rest of the slice it refines,
 // or an overlapping slice whose cases outside the reported one are not
-// significantly worse than the cases in neither. Pure computation over arrays;
-// thread-safe; deterministic (no randomness).
+// significantly worse than the cases in neither; and a reported slice that
+// holds a later-ranked one gives way to it when, outside it, the slice is shown
+// not to be worse (the deficit's upper bound under the minimum). A refinement
+// of a reported slice ranks by its deficit beyond that slice's. Pure computation over
+// arrays; thread-safe; deterministic (no randomness).
 //
 //   auto found = analysis::FindFailureSlices(truth, predicted, margin, ids, features, {});
 //   for (const auto& slice : found.slices) std::cout << slice.description << "\n";
@@ -49,6 +52,9 @@ struct SliceSearchOptions {
   std::size_t max_conditions = 3;
   std::size_t minimum_cases = 30;  // and at least minimum_share of all cases
   double minimum_share = 0.01;
+  // Larger slices are tested but not reported: when most cases are worse than the rest, the
+  // rest is the exception and the weakness is the model's, not a slice's.
+  double maximum_share = 0.5;
   std::size_t minimum_class_cases = 10;  // positives (sensitivity), negatives (specificity)
   // The error rate is opt-in: it moves with a slice's share of positives, so slices that
   // merely select more positives (a feature only positives have) would crowd the list.
@@ -94,10 +100,11 @@ struct FailureSlice {
   double share = 0.0;                   // of all cases
   SliceMetricResult result;             // the metric that ranked it
   std::vector<SliceMetricResult> also;  // other metrics significantly worse in the same cases
-  double rank_score = 0.0;              // deficit × share
-  std::vector<std::string> merged;      // descriptions of slices folded into this one
-  std::vector<std::string> examples;    // ids of its most confident errors for `result.metric`
-  std::vector<std::size_t> rows;        // the slice's cases (row indices), ascending
+  double rank_score = 0.0;            // deficit × share; for a refinement of a reported slice, the
+                                      // deficit beyond that slice's × share
+  std::vector<std::string> merged;    // descriptions of slices folded into this one
+  std::vector<std::string> examples;  // ids of its most confident errors for `result.metric`
+  std::vector<std::size_t> rows;      // the slice's cases (row indices), ascending
 };
 
 struct SliceSearchResult {

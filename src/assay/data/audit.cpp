@@ -228,9 +228,12 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
   }
 
   std::unordered_map<std::string, std::string> truth_of_case;
+  std::unordered_map<std::string, std::vector<std::string>> label_values;  // label_columns
   if (inputs.labels) {
     const std::string label_key = inputs.label_key.empty() ? inputs.image_key : inputs.label_key;
-    auto labels = io::OpenRecordSource(*inputs.labels, {label_key, inputs.truth});
+    std::vector<std::string> wanted = {label_key, inputs.truth};
+    wanted.insert(wanted.end(), inputs.label_columns.begin(), inputs.label_columns.end());
+    auto labels = io::OpenRecordSource(*inputs.labels, wanted);
     if (!labels.ok()) return labels.status();
     std::unordered_map<std::string, std::set<std::string>> truths;
     while (true) {
@@ -245,6 +248,12 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
       auto& values = truths[key];
       if (auto truth = (*labels)->Value(1); truth && !truth->empty()) {
         values.emplace(*truth);
+      }
+      if (!inputs.label_columns.empty() && label_values.count(key) == 0) {
+        std::vector<std::string>& extra = label_values[key];
+        for (std::size_t c = 0; c < inputs.label_columns.size(); ++c) {
+          extra.push_back(Blank((*labels)->Value(2 + c)));
+        }
       }
     }
     std::size_t unlabeled = 0;
@@ -316,6 +325,16 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
   if (inputs.predictions) report.case_columns.push_back(inputs.score);
   report.case_columns.push_back("instances");
   for (const auto& attribute : case_attributes) report.case_columns.push_back(attribute.second);
+  for (const std::string& column : inputs.labels ? inputs.label_columns
+                                                 : std::vector<std::string>{}) {
+    if (std::find(report.case_columns.begin(), report.case_columns.end(), column) !=
+        report.case_columns.end()) {
+      return InvalidInput(fmt::format(
+          "{}: label column '{}' has the name of a column the case table already has",
+          *inputs.labels, column));
+    }
+    report.case_columns.push_back(column);
+  }
   for (const auto& key : case_order) {
     if (excluded.count(key) > 0) continue;
     const CaseImages& images_here = images_of_case[key];
@@ -332,6 +351,10 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
     }
     row.push_back(std::to_string(images_here.instances));
     row.insert(row.end(), images_here.attributes.begin(), images_here.attributes.end());
+    if (inputs.labels && !inputs.label_columns.empty()) {
+      const std::vector<std::string>& extra = label_values[key];
+      row.insert(row.end(), extra.begin(), extra.end());
+    }
     report.case_rows.push_back(std::move(row));
   }
   return report;

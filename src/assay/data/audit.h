@@ -30,6 +30,9 @@ struct AuditInputs {
   std::string image_key = "StudyInstanceUID";  // inventory column that defines a case
   std::string label_key;                       // labels column matched to it (default: same name)
   std::string truth = "truth";
+  // Further label columns carried into the case table (e.g. a lesion size), after the
+  // acquisition attributes; a case's value comes from its first label row.
+  std::vector<std::string> label_columns;
   // Model outputs: a table with the case key and a score column.
   std::optional<std::string> predictions;
   std::string prediction_key;  // default: the same name as image_key

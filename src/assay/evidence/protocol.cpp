@@ -407,9 +407,10 @@ Status ReadImaging(const ProtocolReader& reader, const toml::table& data_table,
   if (*imaging == nullptr) return Status::Ok();
   const toml::table& table = **imaging;
   constexpr std::string_view kPrefix = "data.imaging";
-  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(table, kPrefix,
-                                         {"inventory", "labels", "predictions", "development",
-                                          "key", "label_key", "prediction_key", "images"}));
+  ASSAY_RETURN_IF_ERROR(
+      reader.CheckKeys(table, kPrefix,
+                       {"inventory", "labels", "predictions", "development", "key", "label_key",
+                        "prediction_key", "images", "label_columns"}));
   ImagingSource source;
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "inventory", source.inventory));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "labels", source.labels));
@@ -432,6 +433,8 @@ Status ReadImaging(const ProtocolReader& reader, const toml::table& data_table,
   text.reset();
   ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "prediction_key", text));
   source.prediction_key = text.value_or(source.key);
+  ASSAY_RETURN_IF_ERROR(
+      ReadStringList(reader, table, kPrefix, "label_columns", source.label_columns));
   protocol.imaging = std::move(source);
   return Status::Ok();
 }
@@ -966,6 +969,15 @@ Status ReadFailureSlices(const ProtocolReader& reader, const toml::table& root,
   ASSAY_RETURN_IF_ERROR(
       reader.ReadBounded(table, kPrefix, "minimum_share", 0.0, false, 1.0, true, value));
   if (value) search.minimum_share = *value;
+  value.reset();
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBounded(table, kPrefix, "maximum_share", 0.0, true, 1.0, false, value));
+  if (value) search.maximum_share = *value;
+  if (search.maximum_share <= search.minimum_share) {
+    return reader.ErrorAt(table, kPrefix, "maximum_share",
+                          fmt::format("{} is not above minimum_share ({})", search.maximum_share,
+                                      search.minimum_share));
+  }
   value.reset();
   ASSAY_RETURN_IF_ERROR(reader.ReadBounded(table, kPrefix, "fdr", 0.0, true, 1.0, true, value));
   if (value) search.fdr = *value;

@@ -86,6 +86,7 @@ struct ImagingSource {
   std::string prediction_key;              // predictions column matched to it (default: key)
   std::string images;  // the folder that was scanned (the inventory's paths start there);
                        // required when assay runs the model
+  std::vector<std::string> label_columns;  // further label columns carried into the cases
 };
 
 // [stress]: the model is run again on perturbed images, each perturbation

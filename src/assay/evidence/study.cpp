@@ -413,6 +413,7 @@ class StudyRunner {
     inputs.image_key = source.key;
     inputs.label_key = source.label_key;
     inputs.truth = roles.truth;
+    inputs.label_columns = source.label_columns;
     inputs.predictions = source.predictions;
     inputs.prediction_key = source.prediction_key;
     std::optional<std::filesystem::path> predictions_file;

@@ -195,6 +195,7 @@ json FailureSlicesJson(const FailureSliceResult& result) {
           {"max_conditions", o.max_conditions},
           {"minimum_cases", o.minimum_cases},
           {"minimum_share", o.minimum_share},
+          {"maximum_share", o.maximum_share},
           {"fdr", o.fdr},
           {"minimum_deficit", o.minimum_deficit},
           {"slices_tested", search.slices_tested},

@@ -205,7 +205,7 @@ ImageQuality MeasureQuality(const Image& image) {
   if (image.rows < 3 || image.columns < 3 || image.values.empty()) return quality;
   std::vector<float> first(image.rows * image.columns);
   for (std::size_t i = 0; i < first.size(); ++i) first[i] = image.values[i * image.channels];
-  const auto [low, high] = Percentiles(first, 1.0, 99.0);
+  const auto [low, high] = Percentiles(first, 5.0, 95.0);
   const double range = high - low;
   if (!(range > 0.0) || !std::isfinite(range)) return quality;
   cv::Mat pixels;

@@ -40,8 +40,8 @@ Result<Image> LoadImage(const std::string& path, Intensity intensity);
 std::pair<double, double> Percentiles(std::span<const float> values, double low, double high);
 
 // Acquisition-quality estimates of one image (its first channel), relative to
-// its 1st-99th percentile range so that they compare across scanners and bit
-// depths: noise, Immerkaer's (1996) estimate of the standard deviation of
+// its 5th-95th percentile range (which a small bright lesion leaves alone) so that they compare
+// across scanners and bit depths: noise, Immerkaer's (1996) estimate of the standard deviation of
 // additive noise; sharpness, the standard deviation of the Laplacian
 // (Pech-Pacheco et al. 2000). NaN when the image is flat or under 3x3.
 struct ImageQuality {

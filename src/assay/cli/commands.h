@@ -10,6 +10,10 @@
 
 #include "assay/core/status.h"
 
+namespace assay::evidence {
+struct StudyResult;
+}
+
 namespace assay::cli {
 
 // Runs the parsed verb; `command_line` is recorded in the evidence.
@@ -20,6 +24,22 @@ Runner AddEvaluateCommand(CLI::App& app);
 
 // Adds `run` to `app`.
 Runner AddRunCommand(CLI::App& app);
+
+// What `assay run` does with one protocol file, shared with `assay demo`: judge it, write
+// the bundle to `out` (when set), record the run in `registry`, print the summary.
+struct StudyRun {
+  std::string protocol;
+  std::string out;
+  std::string registry;
+  std::size_t threads = 0;       // 0: all cores
+  bool print_evaluation = true;  // the full table of findings after the summary
+  // Called with the finished study after the summary is printed.
+  std::function<void(const evidence::StudyResult&)> inspect;
+};
+int RunStudyFile(const StudyRun& run, const std::string& command_line);
+
+// Adds `demo` (a synthetic cohort, the reference model, the demo protocol, end to end) to `app`.
+Runner AddDemoCommand(CLI::App& app);
 
 // Adds `lock` (pre-register a protocol's hash in the registry) to `app`.
 Runner AddLockCommand(CLI::App& app);
@@ -41,6 +61,9 @@ Runner AddAuditCommand(CLI::App& app);
 
 // Adds `infer` (run a model over images, write predictions) to `app`.
 Runner AddInferCommand(CLI::App& app);
+
+// Adds `synth` (a synthetic multi-site DICOM cohort with planted failure modes) to `app`.
+Runner AddSynthCommand(CLI::App& app);
 
 // Before running a model: freed pages are kept for reuse rather than handed back to the
 // system after a delay. A forward pass frees and reallocates tens of megabytes of

@@ -27,6 +27,8 @@ int Run(int argc, char** argv) {
   const assay::cli::Runner scan = assay::cli::AddScanCommand(app);
   const assay::cli::Runner audit = assay::cli::AddAuditCommand(app);
   const assay::cli::Runner infer = assay::cli::AddInferCommand(app);
+  const assay::cli::Runner synth = assay::cli::AddSynthCommand(app);
+  const assay::cli::Runner demo = assay::cli::AddDemoCommand(app);
 
   try {
     app.parse(argc, argv);
@@ -49,6 +51,8 @@ int Run(int argc, char** argv) {
   if (app.got_subcommand("scan")) return scan(command_line);
   if (app.got_subcommand("audit")) return audit(command_line);
   if (app.got_subcommand("infer")) return infer(command_line);
+  if (app.got_subcommand("synth")) return synth(command_line);
+  if (app.got_subcommand("demo")) return demo(command_line);
   return 2;
 }
 

@@ -25,13 +25,6 @@
 namespace assay::cli {
 namespace {
 
-struct RunArguments {
-  std::string protocol;
-  std::string out;
-  std::string registry = registry::DefaultRegistryPath();
-  std::size_t threads = 0;
-};
-
 // The registry row of a finished run.
 registry::RunRecord MakeRunRecord(const evidence::Protocol& protocol,
                                   const evidence::StudyResult& study, const std::string& now,
@@ -86,9 +79,11 @@ std::vector<evidence::BundleFile> BundleInputs(const evidence::Protocol& protoco
   return inputs;
 }
 
+}  // namespace
+
 // Order: validate the protocol, open the registry (so a damaged one stops the run before any
 // output), judge, write the bundle, then record the run.
-int RunStudyCommand(const RunArguments& arguments, const std::string& command_line) {
+int RunStudyFile(const StudyRun& arguments, const std::string& command_line) {
   std::unique_ptr<tbb::global_control> threads;
   if (arguments.threads > 0) {
     threads = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
@@ -143,17 +138,20 @@ int RunStudyCommand(const RunArguments& arguments, const std::string& command_li
   const char* no_colour = std::getenv("NO_COLOR");
   const bool colour = ::isatty(::fileno(stdout)) != 0 && (no_colour == nullptr || *no_colour == 0);
   std::fputs(evidence::FormatStudySummary(*protocol, *study, colour).c_str(), stdout);
-  std::fputs("\n", stdout);
-  std::fputs(report::FormatEvaluation(study->table, study->evaluation).c_str(), stdout);
+  if (arguments.print_evaluation) {
+    std::fputs("\n", stdout);
+    std::fputs(report::FormatEvaluation(study->table, study->evaluation).c_str(), stdout);
+  }
+  std::fflush(stdout);  // before the log lines on stderr
   if (!arguments.out.empty()) spdlog::info("wrote the evidence bundle {}", arguments.out);
   spdlog::info("recorded as run {} in {}", *run_id, registry->path());
+  if (arguments.inspect) arguments.inspect(*study);
   return 0;
 }
 
-}  // namespace
-
 Runner AddRunCommand(CLI::App& app) {
-  auto arguments = std::make_shared<RunArguments>();
+  auto arguments = std::make_shared<StudyRun>();
+  arguments->registry = registry::DefaultRegistryPath();
   CLI::App* command =
       app.add_subcommand("run", "Apply a study protocol to its cases: verdicts per endpoint");
   command->add_option("protocol", arguments->protocol, "Protocol file (TOML)")->required();
@@ -163,7 +161,7 @@ Runner AddRunCommand(CLI::App& app) {
   command->add_option("--threads", arguments->threads, "Worker threads (default: all cores)")
       ->check(CLI::Range(0, 4096));
   return [arguments](const std::string& command_line) {
-    return RunStudyCommand(*arguments, command_line);
+    return RunStudyFile(*arguments, command_line);
   };
 }
 

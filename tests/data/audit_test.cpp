@@ -63,6 +63,34 @@ TEST(Audit, CaseFlowClosesFromFilesToAnalysedCases) {
   EXPECT_EQ(report->case_rows[0][2], "yes");  // the agreed truth
 }
 
+TEST(Audit, LabelColumnsAreCarriedIntoTheCases) {
+  TemporaryDirectory folder;
+  AuditInputs inputs;
+  inputs.inventory = folder.Write("inventory.csv",
+                                  Inventory({Row("a.dcm", "1.1", "1"), Row("b.dcm", "2.1", "2")}));
+  inputs.labels =
+      folder.Write("labels.csv", "StudyInstanceUID,truth,size_mm\n1,yes,4.5\n2,no,\n1,yes,9\n");
+  inputs.label_columns = {"size_mm"};
+  auto report = Audit(inputs);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  ASSERT_EQ(report->case_columns.back(), "size_mm");
+  ASSERT_EQ(report->case_rows.size(), 2u);
+  EXPECT_EQ(report->case_rows[0].back(), "4.5");  // the first label row of case 1
+  EXPECT_EQ(report->case_rows[1].back(), "");
+  EXPECT_NE(AuditCasesCsv(*report).find(",size_mm\n"), std::string::npos);
+
+  inputs.label_columns = {"vendor"};  // the case table has it from the inventory
+  inputs.labels = folder.Write("labels2.csv", "StudyInstanceUID,truth,vendor\n1,yes,X\n");
+  auto clash = Audit(inputs);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_NE(clash.status().message().find("label column 'vendor'"), std::string::npos);
+
+  inputs.label_columns = {"absent"};
+  auto missing = Audit(inputs);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("absent"), std::string::npos);
+}
+
 TEST(Audit, ALabelRowWithoutAKeyIsBadInputNamingTheLine) {
   TemporaryDirectory folder;
   AuditInputs inputs;

@@ -636,6 +636,12 @@ TEST(LoadProtocol, ReadsFailureSlicesWithTheirDefaults) {
   EXPECT_EQ(plan.line, 16U);
 }
 
+TEST(ProtocolErrors, MaximumShareMustExceedMinimumShare) {
+  ExpectError(Append("[failure_slices]\ncolumns = [\"site\"]\nminimum_share = 0.3\n"
+                     "maximum_share = 0.2\n"),
+              "key 'failure_slices.maximum_share'", "not above minimum_share");
+}
+
 TEST(ProtocolErrors, FailureSlicesKeysAreChecked) {
   ExpectError(Append("[failure_slices]\ncolumns = [\"site\"]\nfdr = 1.5\n"),
               "line 18, key 'failure_slices.fdr'", "outside (0, 1)");

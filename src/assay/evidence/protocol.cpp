@@ -923,11 +923,11 @@ Status ReadFailureSlices(const ProtocolReader& reader, const toml::table& root,
   if (*found == nullptr) return Status::Ok();
   const toml::table& table = **found;
   constexpr std::string_view kPrefix = "failure_slices";
-  ASSAY_RETURN_IF_ERROR(
-      reader.CheckKeys(table, kPrefix,
-                       {"columns", "threshold", "metrics", "max_conditions", "minimum_cases",
-                        "minimum_share", "minimum_class_cases", "fdr", "minimum_deficit",
-                        "max_reported", "examples", "image_quality", "score_margin"}));
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
+      table, kPrefix,
+      {"columns", "threshold", "metrics", "max_conditions", "minimum_cases", "minimum_share",
+       "maximum_share", "minimum_class_cases", "fdr", "minimum_deficit", "max_reported", "examples",
+       "image_quality", "score_margin"}));
   FailureSlicePlan plan;
   plan.line = static_cast<std::uint64_t>(table.source().begin.line);
   analysis::SliceSearchOptions& search = plan.search;

@@ -325,13 +325,13 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
   if (inputs.predictions) report.case_columns.push_back(inputs.score);
   report.case_columns.push_back("instances");
   for (const auto& attribute : case_attributes) report.case_columns.push_back(attribute.second);
-  for (const std::string& column : inputs.labels ? inputs.label_columns
-                                                 : std::vector<std::string>{}) {
+  for (const std::string& column :
+       inputs.labels ? inputs.label_columns : std::vector<std::string>{}) {
     if (std::find(report.case_columns.begin(), report.case_columns.end(), column) !=
         report.case_columns.end()) {
-      return InvalidInput(fmt::format(
-          "{}: label column '{}' has the name of a column the case table already has",
-          *inputs.labels, column));
+      return InvalidInput(
+          fmt::format("{}: label column '{}' has the name of a column the case table already has",
+                      *inputs.labels, column));
     }
     report.case_columns.push_back(column);
   }

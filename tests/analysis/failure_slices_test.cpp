@@ -182,15 +182,24 @@ TEST(FailureSlices, RecoversPlantedSlicesAndStaysQuietOnNullTables) {
   EXPECT_LE(null_reported, 3U);
 }
 
-TEST(FailureSlices, SameInputSameOutput) {
-  const bench::PlantedTable t = bench::MakePlantedTable(7, 5000, true);
-  const SliceSearchResult a = FindFailureSlices(t.truth, t.predicted, t.margin, {}, t.features, {});
-  const SliceSearchResult b = FindFailureSlices(t.truth, t.predicted, t.margin, {}, t.features, {});
-  ASSERT_EQ(a.slices.size(), b.slices.size());
-  for (std::size_t k = 0; k < a.slices.size(); ++k) {
-    EXPECT_EQ(a.slices[k].description, b.slices[k].description);
-    EXPECT_EQ(a.slices[k].result.q_value, b.slices[k].result.q_value);
-  }
+TEST(FailureSlices, ReportsAtMostMaxReportedAndNoSliceOverMaximumShare) {
+  const HandTable t = MakeHandTable();
+  // A flag on every tenth case, unrelated to the errors; vendor B (half the cases) is weak.
+  SliceFeature flag{"flag", {"x", "y"}, {}, {}};
+  for (std::size_t i = 0; i < t.truth.size(); ++i) flag.codes.push_back(i % 10 == 0 ? 0 : 1);
+  const std::vector<SliceFeature> features{t.vendor, flag};
+  SliceSearchOptions options;
+  options.maximum_share = 0.4;  // vendor = B (half the cases) is tested but not reported
+  const SliceSearchResult r =
+      FindFailureSlices(t.truth, t.predicted, t.margin, t.ids, features, options);
+  for (const auto& slice : r.slices) EXPECT_LE(slice.share, 0.4) << slice.description;
+  EXPECT_GT(r.discoveries, 0U);
+  options.maximum_share = 0.5;
+  options.max_reported = 1;
+  const SliceSearchResult one =
+      FindFailureSlices(t.truth, t.predicted, t.margin, t.ids, features, options);
+  ASSERT_EQ(one.slices.size(), 1U);
+  EXPECT_EQ(one.slices[0].description, "vendor = B");
 }
 
 }  // namespace

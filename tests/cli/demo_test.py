@@ -63,7 +63,7 @@ if result.returncode == 0:
     names = " | ".join(s["description"] for s in slices[:5])
     check("Fujifilm" in names or "FDR D-EVO" in names or "kvp_kv = 90" in names,
           f"the unseen vendor is not among the first five slices: {names}")
-    for plant in ("unseen vendor noise", "site-4 label noise"):
+    for plant in ("unseen vendor noise", "small low-contrast lesions", "site-4 label noise"):
         line = next((l for l in result.stdout.splitlines() if l.strip().startswith(plant)), "")
         check("found as slice" in line, f"planted '{plant}' not found: {line}")
 

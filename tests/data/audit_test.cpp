@@ -69,14 +69,15 @@ TEST(Audit, LabelColumnsAreCarriedIntoTheCases) {
   inputs.inventory = folder.Write("inventory.csv",
                                   Inventory({Row("a.dcm", "1.1", "1"), Row("b.dcm", "2.1", "2")}));
   inputs.labels =
-      folder.Write("labels.csv", "StudyInstanceUID,truth,size_mm\n1,yes,4.5\n2,no,\n1,yes,9\n");
+      folder.Write("labels.csv", "StudyInstanceUID,truth,size_mm\n1,yes,4.5\n2,no,\n1,yes,4.5\n2,no,7\n");
   inputs.label_columns = {"size_mm"};
   auto report = Audit(inputs);
   ASSERT_TRUE(report.ok()) << report.status().message();
   ASSERT_EQ(report->case_columns.back(), "size_mm");
   ASSERT_EQ(report->case_rows.size(), 2u);
-  EXPECT_EQ(report->case_rows[0].back(), "4.5");  // the first label row of case 1
-  EXPECT_EQ(report->case_rows[1].back(), "");
+  EXPECT_EQ(report->case_rows[0].back(), "4.5");  // both rows of case 1 agree
+  EXPECT_EQ(report->case_rows[1].back(), "");     // case 2's rows disagree: blank, counted
+  EXPECT_EQ(report->label_value_conflicts.at("size_mm"), 1u);
   EXPECT_NE(AuditCasesCsv(*report).find(",size_mm\n"), std::string::npos);
 
   inputs.label_columns = {"vendor"};  // the case table has it from the inventory

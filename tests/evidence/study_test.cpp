@@ -328,7 +328,6 @@ TEST(StudyCasesNeeded, NonInferiorityOnTheBadSideIsDecidedAgainst) {
 namespace assay::evidence {
 namespace {
 
-// Verdict words are coloured only when asked (a terminal), and the columns stay aligned.
 // Site b misses half its positives: the search names it, with its counts, and the
 // search's columns make no subgroups of their own.
 TEST(StudyFailureSlices, NamesTheWeakSite) {
@@ -368,6 +367,7 @@ TEST(StudyFailureSlices, NamesTheWeakSite) {
             std::string::npos);
 }
 
+// Verdict words are coloured only when asked (a terminal), and the columns stay aligned.
 TEST(FormatStudySummary, ColoursVerdictsOnlyWhenAsked) {
   TemporaryDirectory dir;
   const std::string text = ProtocolText("", "");

@@ -222,7 +222,7 @@ def multiplicity_references():
 
 TWO_PROPORTION_TABLES = [(0, 10, 5, 10), (3, 12, 40, 50), (30, 100, 50, 120), (7, 40, 700, 1000),
                          (150, 400, 7000, 8000), (12, 12, 30, 40), (1, 30, 0, 25),
-                         (45, 60, 1800, 2000)]
+                         (45, 60, 1800, 2000), (30, 50, 20, 50)]
 
 
 def two_proportion_references():
@@ -236,6 +236,71 @@ def two_proportion_references():
                                                    compare="diff", alpha=0.05)
             rows[-1].update(newcombe_lower=float(low), newcombe_upper=float(high))
     return rows
+
+
+# --- distribution shift: chi-square, KS, Wasserstein-1, PSI, total variation ---
+
+SHIFT_TABLES = [([120, 340, 95, 0, 12], [80, 410, 60, 7, 30]), ([500, 500], [480, 520]),
+                ([3, 9, 1], [10, 2, 4])]
+
+
+def stability_index(reference, target):
+    """Population stability index; a bin empty in one cohort counts half a case there."""
+    r = np.asarray(reference, dtype=float)
+    t = np.asarray(target, dtype=float)
+    keep = (r + t) > 0
+    r = np.maximum(r[keep], 0.5)
+    t = np.maximum(t[keep], 0.5)
+    r /= r.sum()
+    t /= t.sum()
+    return float(np.sum((t - r) * np.log(t / r)))
+
+
+def decile_counts(reference, target):
+    ref = np.sort(reference)
+    n = len(ref)
+    cuts = []
+    for k in range(1, 10):
+        cut = ref[min(n - 1, k * n // 10)]
+        if not cuts or cut > cuts[-1]:
+            cuts.append(cut)
+    def count(values):
+        edges = np.searchsorted(np.sort(values), cuts, side="right")
+        return np.diff(np.concatenate([[0], edges, [len(values)]])).tolist()
+    return count(reference), count(target)
+
+
+def shift_references(outdir):
+    rows = []
+    for reference, target in SHIFT_TABLES:
+        statistic, p_value, dof, _ = stats.chi2_contingency(
+            np.array([[r, t] for r, t in zip(reference, target) if r + t > 0]), correction=False)
+        r = np.array(reference, dtype=float) / sum(reference)
+        t = np.array(target, dtype=float) / sum(target)
+        rows.append({"reference": reference, "target": target, "statistic": float(statistic),
+                     "p_value": float(p_value), "degrees_of_freedom": float(dof),
+                     "total_variation": float(0.5 * np.abs(r - t).sum()),
+                     "psi": stability_index(reference, target)})
+    rng = np.random.default_rng(20261204)
+    samples = []
+    for k, (n, m, shift, scale) in enumerate([(3000, 2000, 0.1, 1.1), (500, 800, 0.0, 1.0),
+                                              (200, 150, 0.8, 0.7)]):
+        # Rounded to 0.01 so that the samples have ties.
+        a = np.round(rng.normal(0, 1, n), 2)
+        b = np.round(rng.normal(shift, scale, m), 2)
+        write_csv(os.path.join(outdir, f"shift_sample_{k}.csv"),
+                  {"cohort": [0] * n + [1] * m, "value": np.concatenate([a, b])})
+        d = stats.ks_2samp(a, b).statistic
+        effective = n * m / (n + m)
+        ref_counts, tgt_counts = decile_counts(a, b)
+        samples.append({"file": f"shift_sample_{k}.csv", "ks_statistic": float(d),
+                        "ks_p_asymptotic": float(stats.kstwobign.sf(np.sqrt(effective) * d)),
+                        "wasserstein": float(stats.wasserstein_distance(a, b)),
+                        "decile_reference": ref_counts, "decile_target": tgt_counts,
+                        "psi": stability_index(ref_counts, tgt_counts)})
+    kolmogorov = [{"x": x, "sf": float(stats.kstwobign.sf(x))}
+                  for x in (0.05, 0.3, 0.7, 0.99, 1.0, 1.01, 1.36, 2.0, 3.5)]
+    return {"tables": rows, "samples": samples, "kolmogorov": kolmogorov}
 
 
 # --- Obuchowski (1997) clustered AUC, from the paper's formulas ---------------
@@ -330,6 +395,7 @@ def main():
         "multiplicity": multiplicity_references(),
         "obuchowski": clustered_references(outdir),
         "two_proportions": two_proportion_references(),
+        "shift": shift_references(outdir),
     }
     text = json.dumps(reference, indent=1, allow_nan=False)
     with open(os.path.join(outdir, "statsmodels_reference.json"), "w", encoding="ascii") as out:

@@ -20,7 +20,7 @@ const nlohmann::json& Tables() {
 }
 
 TEST(FisherExactLess, MatchesScipy) {
-  ASSERT_GE(Tables().size(), 8U);
+  ASSERT_GE(Tables().size(), 9U);  // the last one is summed from the upper tail
   for (const auto& t : Tables()) {
     const auto x1 = t["x1"].get<std::uint64_t>(), n1 = t["n1"].get<std::uint64_t>();
     const auto x2 = t["x2"].get<std::uint64_t>(), n2 = t["n2"].get<std::uint64_t>();

@@ -6,6 +6,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "assay/stats/hypothesis_tests.h"
@@ -128,7 +129,8 @@ std::string FormatCut(double value) { return fmt::format("{:.4g}", value); }
 // The conditions single features offer: each level of a categorical feature, and
 // "<= c" / "> c" at each distinct quantile c of a numeric one, plus "missing".
 std::vector<Atom> MakeAtoms(std::span<const SliceFeature> features, std::size_t cases,
-                            std::size_t words, const SliceSearchOptions& options) {
+                            std::size_t words, std::uint64_t minimum,
+                            const SliceSearchOptions& options) {
   std::vector<Atom> atoms;
   for (std::size_t f = 0; f < features.size(); ++f) {
     const SliceFeature& feature = features[f];
@@ -140,10 +142,22 @@ std::vector<Atom> MakeAtoms(std::span<const SliceFeature> features, std::size_t 
       atoms.push_back(std::move(atom));
     };
     if (!feature.numeric()) {
+      // Levels too small to be a slice get no bit set: a column of many levels (an
+      // identifier, say) costs one pass over the cases, not one per level.
+      std::vector<std::uint64_t> size(feature.levels.size(), 0);
+      for (std::uint32_t code : feature.codes) ++size[code];
+      std::vector<std::size_t> atom_of(feature.levels.size(), SIZE_MAX);
       for (std::uint32_t level = 0; level < feature.levels.size(); ++level) {
+        if (size[level] < minimum) continue;
         const std::string& name = feature.levels[level];
-        add(SliceCondition{feature.name, "=", name, 0.0, feature.name + " = " + name},
-            [&](std::size_t i) { return feature.codes[i] == level; });
+        atom_of[level] = atoms.size();
+        atoms.push_back(
+            Atom{f, SliceCondition{feature.name, "=", name, 0.0, feature.name + " = " + name},
+                 Bits(words, 0)});
+      }
+      for (std::size_t i = 0; i < cases; ++i) {
+        const std::size_t a = atom_of[feature.codes[i]];
+        if (a != SIZE_MAX) atoms[a].bits[i / 64] |= std::uint64_t{1} << (i % 64);
       }
       continue;
     }
@@ -178,6 +192,8 @@ struct Kept {
   FailureSlice slice;
   Bits bits;
   Counts counts;
+  double plain_rank = 0.0;           // deficit x share
+  std::vector<std::size_t> parents;  // reported slices it refines (its rank discounts theirs)
 };
 
 }  // namespace
@@ -233,7 +249,7 @@ SliceSearchResult FindFailureSlices(std::span<const std::uint8_t> truth,
       static_cast<std::uint64_t>(std::ceil(options.minimum_share * static_cast<double>(n))));
   const std::uint64_t maximum = n - 1;  // a slice needs a complement
 
-  const std::vector<Atom> atoms = MakeAtoms(features, n, words, options);
+  const std::vector<Atom> atoms = MakeAtoms(features, n, words, minimum, options);
   std::vector<Slice> slices;
   auto consider = [&](const Bits& bits, std::array<std::uint32_t, 3> members, std::uint32_t size) {
     Counts c = counts_of(bits);
@@ -334,13 +350,17 @@ SliceSearchResult FindFailureSlices(std::span<const std::uint8_t> truth,
       if (wrong && counts) errors.push_back(i);
     }
     if (!margin.empty()) {
+      // NaN margins (indeterminate outputs) last.
+      auto key = [&](std::size_t i) {
+        return std::isnan(margin[i]) ? -std::numeric_limits<double>::infinity() : margin[i];
+      };
       std::stable_sort(errors.begin(), errors.end(),
-                       [&](std::size_t a, std::size_t b) { return margin[a] > margin[b]; });
+                       [&](std::size_t a, std::size_t b) { return key(a) > key(b); });
     }
     for (std::size_t k = 0; k < errors.size() && k < options.examples; ++k) {
       slice.examples.push_back(ids.empty() ? fmt::format("row {}", errors[k] + 1) : ids[errors[k]]);
     }
-    return Kept{std::move(slice), std::move(bits), s.counts};
+    return Kept{std::move(slice), std::move(bits), s.counts, d.rank, {}};
   };
 
   std::vector<Kept> kept;
@@ -360,6 +380,7 @@ SliceSearchResult FindFailureSlices(std::span<const std::uint8_t> truth,
     const SliceMetric metric = d.metric.metric;
     bool folded = false;
     std::optional<double> parent_deficit;  // of the reported slices it refines
+    std::vector<std::size_t> parents;      // their indices in `kept`
     // First near-duplicates of any reported slice, then the slices it refines or overlaps.
     for (int pass = 0; pass < 2 && !folded; ++pass) {
       for (Kept& k : kept) {
@@ -367,14 +388,16 @@ SliceSearchResult FindFailureSlices(std::span<const std::uint8_t> truth,
         const double jaccard = static_cast<double>(shared) /
                                static_cast<double>(s.counts.cases + k.counts.cases - shared);
         const bool same_metric = k.slice.result.metric == metric;
-        bool fold = pass == 0 && jaccard >= options.merge_overlap;
-        // A slice too large to report absorbs only its near-duplicates.
+        // A slice too large to report absorbs nothing: what folds into it would be lost.
         const bool reportable = k.slice.share <= options.maximum_share;
+        bool fold = pass == 0 && reportable && jaccard >= options.merge_overlap;
         if (pass == 1 && same_metric && reportable && shared == s.counts.cases) {
           // A refinement: kept only when it is worse than the rest of what it refines.
           fold = !Worse(s.counts, Minus(k.counts, s.counts), metric, options);
-          if (!fold)
+          if (!fold) {
             parent_deficit = std::max(parent_deficit.value_or(0.0), k.slice.result.deficit);
+            parents.push_back(static_cast<std::size_t>(&k - kept.data()));
+          }
         } else if (pass == 1 && same_metric && reportable && 2 * shared >= s.counts.cases) {
           // Mostly inside the reported slice (or coarser than it): kept only when its cases
           // outside the reported slice are worse than the cases in neither.
@@ -407,10 +430,11 @@ SliceSearchResult FindFailureSlices(std::span<const std::uint8_t> truth,
         break;
       }
     }
-    if (folded || kept.size() >= options.max_reported) continue;
-
+    if (folded) continue;
     kept.push_back(make_kept(d, s, std::move(bits), std::move(conditions), std::move(description),
                              parent_deficit));
+    kept.back().plain_rank = d.rank;
+    kept.back().parents = std::move(parents);
   }
   // A reported slice that holds a later one (same metric) and is, outside it, shown not
   // to be worse than the cases outside both (the deficit's upper bound is under the
@@ -437,12 +461,18 @@ SliceSearchResult FindFailureSlices(std::span<const std::uint8_t> truth,
   // One holding most cases describes the model, not a slice: it takes part in the folding
   // but is not reported.
   for (std::size_t i = 0; i < kept.size(); ++i) {
-    if (!replaced[i] && kept[i].slice.share <= options.maximum_share)
-      result.slices.push_back(std::move(kept[i].slice));
+    if (replaced[i] || kept[i].slice.share > options.maximum_share) continue;
+    // A refinement whose every parent gave way ranks on its own again.
+    if (!kept[i].parents.empty() &&
+        std::all_of(kept[i].parents.begin(), kept[i].parents.end(),
+                    [&](std::size_t parent) { return replaced[parent]; }))
+      kept[i].slice.rank_score = kept[i].plain_rank;
+    result.slices.push_back(std::move(kept[i].slice));
   }
   std::stable_sort(
       result.slices.begin(), result.slices.end(),
       [](const FailureSlice& a, const FailureSlice& b) { return a.rank_score > b.rank_score; });
+  if (result.slices.size() > options.max_reported) result.slices.resize(options.max_reported);
   return result;
 }
 

@@ -229,6 +229,7 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
 
   std::unordered_map<std::string, std::string> truth_of_case;
   std::unordered_map<std::string, std::vector<std::string>> label_values;  // label_columns
+  std::unordered_map<std::string, std::set<std::size_t>> label_conflicts;  // columns per case
   if (inputs.labels) {
     const std::string label_key = inputs.label_key.empty() ? inputs.image_key : inputs.label_key;
     std::vector<std::string> wanted = {label_key, inputs.truth};
@@ -249,10 +250,16 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
       if (auto truth = (*labels)->Value(1); truth && !truth->empty()) {
         values.emplace(*truth);
       }
-      if (!inputs.label_columns.empty() && label_values.count(key) == 0) {
-        std::vector<std::string>& extra = label_values[key];
+      if (!inputs.label_columns.empty()) {
+        // Rows of one case that disagree on a label column leave it blank there, counted.
+        auto [found, first] = label_values.try_emplace(key);
         for (std::size_t c = 0; c < inputs.label_columns.size(); ++c) {
-          extra.push_back(Blank((*labels)->Value(2 + c)));
+          std::string value = Blank((*labels)->Value(2 + c));
+          if (first) {
+            found->second.push_back(std::move(value));
+          } else if (found->second[c] != value && !label_conflicts[key].count(c)) {
+            label_conflicts[key].insert(c);
+          }
         }
       }
     }
@@ -277,6 +284,13 @@ Result<AuditReport> Audit(const AuditInputs& inputs) {
     }
     report.unlabeled_cases = unlabeled;
     report.conflicting_cases = conflicting;
+    for (const auto& [key, disagreeing] : label_conflicts) {
+      if (excluded.count(key) > 0) continue;
+      for (std::size_t c : disagreeing) {
+        label_values[key][c].clear();
+        ++report.label_value_conflicts[inputs.label_columns[c]];
+      }
+    }
     report.labels_without_images = without_images;
     if (unlabeled > 0) report.flow.push_back({"excluded", "cases", "no_label", unlabeled});
     if (conflicting > 0) {
@@ -396,6 +410,7 @@ nlohmann::json AuditToJson(const AuditReport& report) {
           {"unlabeled_cases", optional(report.unlabeled_cases)},
           {"labels_without_images", optional(report.labels_without_images)},
           {"conflicting_cases", optional(report.conflicting_cases)},
+          {"label_value_conflicts", report.label_value_conflicts},
           {"shared_patients", optional(report.shared_patients)},
           {"shared_cases", optional(report.shared_cases)},
           {"cases_without_prediction", optional(report.cases_without_prediction)},

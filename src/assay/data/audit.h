@@ -69,7 +69,9 @@ struct AuditReport {
   std::size_t cases = 0;        // distinct keys with at least one image
   std::optional<std::size_t> unlabeled_cases;
   std::optional<std::size_t> labels_without_images;
-  std::optional<std::size_t> conflicting_cases;           // keys whose label rows disagree
+  std::optional<std::size_t> conflicting_cases;  // keys whose label rows disagree
+  // label_columns: per column, analysed cases whose label rows disagree on it (left blank).
+  std::map<std::string, std::size_t> label_value_conflicts;
   std::optional<std::size_t> shared_patients;             // pseudonyms also in development
   std::optional<std::size_t> shared_cases;                // cases of those patients
   std::optional<std::size_t> cases_without_prediction;    // analysed cases with no score

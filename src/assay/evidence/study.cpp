@@ -524,8 +524,16 @@ class StudyRunner {
 
   // [failure_slices] on the primary analysis set, at the plan's operating point.
   void FindSlices() {
-    if (!protocol_.failure_slices || !StatisticalGatesPass()) return;
+    if (!protocol_.failure_slices) return;
     const FailureSlicePlan& plan = *protocol_.failure_slices;
+    if (!StatisticalGatesPass()) {
+      FailureSliceResult skipped;
+      skipped.threshold = *plan.threshold;
+      skipped.search.options = plan.search;
+      skipped.skipped = "a gate failed before any statistics (see gates)";
+      result_.failure_slices = std::move(skipped);
+      return;
+    }
     // The rows of loaded_ that are in the analysis set (rejected inputs may be scoped out).
     std::vector<std::size_t> rows;
     std::vector<std::uint8_t> dropped(loaded_.size(), 0);
@@ -538,6 +546,14 @@ class StudyRunner {
       if (dropped[i] == 0) rows.push_back(i);
     }
     const data::CaseTable& table = result_.table;
+    if (rows.size() != table.size()) {  // Imputed() drops exactly these rows
+      FailureSliceResult broken;
+      broken.threshold = *plan.threshold;
+      broken.search.options = plan.search;
+      broken.skipped = "internal error: the analysis set does not match the cases searched";
+      result_.failure_slices = std::move(broken);
+      return;
+    }
     FailureSliceResult out;
     out.threshold = *plan.threshold;
     std::vector<analysis::SliceFeature> features;
@@ -575,6 +591,11 @@ class StudyRunner {
     for (std::size_t i = 0; i < table.size(); ++i) {
       predicted[i] = sign * table.score[i] >= sign * out.threshold ? 1 : 0;
       margin[i] = std::abs(table.score[i] - out.threshold);
+    }
+    // Indeterminate outputs carry imputed scores: no margin (they are errors, not confident ones).
+    for (const auto& item : loaded_.indeterminate) {
+      const auto at = std::lower_bound(rows.begin(), rows.end(), item.index);
+      if (at != rows.end() && *at == item.index) margin[at - rows.begin()] = std::nan("");
     }
     if (plan.score_margin) features.push_back({"score_margin", {}, {}, margin});
     for (const auto& f : features) {

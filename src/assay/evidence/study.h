@@ -102,6 +102,7 @@ struct Gate {
 // [failure_slices]: the search and what it searched over.
 struct FailureSliceResult {
   double threshold = 0.0;
+  std::string skipped;  // why the search did not run (a gate failed); empty when it ran
   std::vector<std::pair<std::string, std::string>> features;  // (name, "categorical"|"numeric")
   analysis::SliceSearchResult search;
 };

@@ -201,6 +201,7 @@ json FailureSlicesJson(const FailureSliceResult& result) {
           {"slices_tested", search.slices_tested},
           {"tests", search.tests},
           {"discoveries", search.discoveries},
+          {"skipped", result.skipped.empty() ? json(nullptr) : json(result.skipped)},
           {"slices", std::move(slices)}};
 }
 
@@ -327,7 +328,9 @@ std::string FormatStudySummary(const Protocol& protocol, const StudyResult& stud
                                          : std::string("held at every severity tested"));
     }
   }
-  if (study.failure_slices) {
+  if (study.failure_slices && !study.failure_slices->skipped.empty()) {
+    out += fmt::format("\nFailure slices: not searched: {}\n", study.failure_slices->skipped);
+  } else if (study.failure_slices) {
     const analysis::SliceSearchResult& search = study.failure_slices->search;
     out += fmt::format(
         "\nFailure slices (threshold {:g}; {} slices, {} tests, false-discovery rate {:g}): {}\n",

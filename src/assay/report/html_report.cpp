@@ -587,6 +587,10 @@ std::optional<Section> StressSection(ReportContext& context) {
 std::optional<Section> FailureSliceSection(ReportContext& context) {
   const json& found = Member(context.evidence, "failure_slices");
   if (!found.is_object()) return std::nullopt;
+  if (const json& skipped = Member(found, "skipped"); skipped.is_string()) {
+    return Section{"failure_slices", "Failure slices",
+                   "<p><b>Not searched:</b> " + Text(skipped) + ".</p>"};
+  }
   std::string features;
   for (const auto& feature : Member(found, "features")) {
     if (!features.empty()) features += ", ";
@@ -595,15 +599,16 @@ std::optional<Section> FailureSliceSection(ReportContext& context) {
   const json& slices = Member(found, "slices");
   std::string body = fmt::format(
       "<p>An exploratory search, not a pre-specified claim: every slice of up to {} conditions "
-      "on {} with at least {} cases ({} slices, {} tests) was compared with the rest of the "
+      "on {} with at least {} cases and {} of all cases ({} slices, {} tests) was compared with "
+      "the rest of the "
       "cases at threshold {}, by Fisher's exact test; the false-discovery rate is controlled at "
       "{} (Benjamini&ndash;Hochberg), and deficits under {} are not reported. Slices are ranked "
       "by deficit &times; share of cases; slices that repeat a better-ranked one are folded "
       "into it.</p>\n",
       Number(Member(found, "max_conditions")), features, Number(Member(found, "minimum_cases")),
-      Number(Member(found, "slices_tested")), Number(Member(found, "tests")),
-      Number(Member(found, "threshold")), Number(Member(found, "fdr")),
-      Number(Member(found, "minimum_deficit")));
+      Number(Member(found, "minimum_share")), Number(Member(found, "slices_tested")),
+      Number(Member(found, "tests")), Number(Member(found, "threshold")),
+      Number(Member(found, "fdr")), Number(Member(found, "minimum_deficit")));
   if (slices.empty()) {
     body += "<p><b>No slice is significantly worse than the rest.</b></p>";
     return Section{"failure_slices", "Failure slices", std::move(body)};

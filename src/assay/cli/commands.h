@@ -41,6 +41,9 @@ int RunStudyFile(const StudyRun& run, const std::string& command_line);
 // Adds `demo` (a synthetic cohort, the reference model, the demo protocol, end to end) to `app`.
 Runner AddDemoCommand(CLI::App& app);
 
+// Adds `shift` (how a target cohort differs from the reference, attribute by attribute) to `app`.
+Runner AddShiftCommand(CLI::App& app);
+
 // Adds `lock` (pre-register a protocol's hash in the registry) to `app`.
 Runner AddLockCommand(CLI::App& app);
 

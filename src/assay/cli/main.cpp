@@ -29,6 +29,7 @@ int Run(int argc, char** argv) {
   const assay::cli::Runner infer = assay::cli::AddInferCommand(app);
   const assay::cli::Runner synth = assay::cli::AddSynthCommand(app);
   const assay::cli::Runner demo = assay::cli::AddDemoCommand(app);
+  const assay::cli::Runner shift = assay::cli::AddShiftCommand(app);
 
   try {
     app.parse(argc, argv);
@@ -53,6 +54,7 @@ int Run(int argc, char** argv) {
   if (app.got_subcommand("infer")) return infer(command_line);
   if (app.got_subcommand("synth")) return synth(command_line);
   if (app.got_subcommand("demo")) return demo(command_line);
+  if (app.got_subcommand("shift")) return shift(command_line);
   return 2;
 }
 

@@ -68,8 +68,8 @@ TEST(Audit, LabelColumnsAreCarriedIntoTheCases) {
   AuditInputs inputs;
   inputs.inventory = folder.Write("inventory.csv",
                                   Inventory({Row("a.dcm", "1.1", "1"), Row("b.dcm", "2.1", "2")}));
-  inputs.labels =
-      folder.Write("labels.csv", "StudyInstanceUID,truth,size_mm\n1,yes,4.5\n2,no,\n1,yes,4.5\n2,no,7\n");
+  inputs.labels = folder.Write(
+      "labels.csv", "StudyInstanceUID,truth,size_mm\n1,yes,4.5\n2,no,\n1,yes,4.5\n2,no,7\n");
   inputs.label_columns = {"size_mm"};
   auto report = Audit(inputs);
   ASSERT_TRUE(report.ok()) << report.status().message();

@@ -289,7 +289,7 @@ class SynthTest(unittest.TestCase):
                  for kind in ("case", "duplicate", "corrupt")}
         self.assertEqual(len(kinds["case"]), 750)
         self.assertTrue(kinds["duplicate"] and kinds["corrupt"])
-        self.assertEqual(len(digests), len(self.files) + 4)  # and the four tables
+        self.assertEqual(len(digests), len(self.files) + 5)  # and the four tables, the marker
         for row in self.files:
             self.assertEqual(digests[row["file"]], row["sha256"], row["file"])
         case_digest = {f["case"]: f["sha256"] for f in kinds["case"]}
@@ -335,10 +335,18 @@ class SynthTest(unittest.TestCase):
         self.assertEqual(result.returncode, 2, result.stderr)
         self.assertIn("not empty", result.stderr)
         self.assertTrue(os.path.exists(os.path.join(out, "keep.txt")))
+        # --force replaces only a folder assay synth wrote.
+        result = run("synth", "--config", self.config, "--out", out, "--sites", "test", "--force")
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("not written by assay synth", result.stderr)
+        self.assertTrue(os.path.exists(os.path.join(out, "keep.txt")))
+        os.remove(os.path.join(out, "keep.txt"))
+        result = run("synth", "--config", self.config, "--out", out, "--sites", "development")
+        self.assertEqual(result.returncode, 0, result.stderr)
         result = run("synth", "--config", self.config, "--out", out, "--sites", "test", "--force")
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertFalse(os.path.exists(os.path.join(out, "keep.txt")))
         self.assertEqual(os.listdir(os.path.join(out, "images")), ["test-c"])
+        self.assertEqual([n for n in os.listdir(self.dir) if "assay-old" in n], [])
 
     def test_demo_configurations_generate(self):
         demo = os.path.join(SOURCE, "examples", "demo")

@@ -129,16 +129,26 @@ Result<std::vector<CaseFiles>> WriteImages(const CohortConfig& config, std::uint
   return files;
 }
 
-// Refuses a target that is a file, or a folder with something in it (unless `force`).
+// Marks a folder as written by assay synth: only such a folder may be replaced.
+constexpr const char* kMarker = ".assay-synth";
+
+// Refuses a target that is a file, a folder with something in it (unless `force`), and
+// with `force` a non-empty folder that assay synth did not write.
 Status CheckTarget(const fs::path& target, bool force) {
   std::error_code error;
   if (!fs::exists(target, error)) return Status::Ok();
   if (!fs::is_directory(target, error)) {
     return InvalidInput(fmt::format("{}: exists and is not a folder", target.string()));
   }
-  if (!force && !fs::is_empty(target, error)) {
+  if (fs::is_empty(target, error)) return Status::Ok();
+  if (!force) {
     return InvalidInput(
         fmt::format("{}: the folder is not empty; give --force to replace it", target.string()));
+  }
+  if (!fs::exists(target / kMarker, error)) {
+    return InvalidInput(fmt::format(
+        "{}: the folder was not written by assay synth; --force replaces only such a folder",
+        target.string()));
   }
   return Status::Ok();
 }
@@ -172,8 +182,11 @@ Status Replace(const fs::path& temporary, const fs::path& target) {
   const bool earlier = fs::exists(target, error);
   fs::path aside;
   if (earlier) {
-    aside = target.parent_path() / fmt::format(".{}.assay-old", target.filename().string());
-    fs::remove_all(aside, error);
+    auto sibling =
+        CreateSibling(target, "old");  // a name of its own: concurrent runs do not collide
+    if (!sibling.ok()) return sibling.status();
+    aside = *sibling;
+    fs::remove(aside, error);
     fs::rename(target, aside, error);
     if (error) {
       return IoError(fmt::format("{}: cannot replace it: {}", target.string(), error.message()));
@@ -236,6 +249,7 @@ Result<SynthSummary> WriteCohort(const CohortConfig& config, std::uint64_t seed,
       {"ground_truth.csv", GroundTruthCsv(config, plans, *files)},
       {"files.csv", FilesCsv(plans, *files)},
       {"planted.json", PlantedJson(config, seed, options.role, plans)},
+      {kMarker, "written by assay synth; assay synth --force may replace this folder\n"},
   };
   for (const auto& [name, text] : tables) {
     ASSAY_RETURN_IF_ERROR(WriteBytes(folder, name, text, shown));

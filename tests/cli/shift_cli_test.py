@@ -73,6 +73,12 @@ if result.returncode == 0:
     table = np.array([[np.sum(ref_vendor == v), np.sum(tgt_vendor == v)] for v in ("A", "B")])
     chi2 = stats.chi2_contingency(table, correction=False)
     check(abs(by_name["vendor"]["statistic"] - chi2[0]) < 1e-9 * chi2[0], "chi-square")
+    domain = document["domain_classifier"]
+    check(domain["auc"] > 0.6 and domain["auc_ci"]["lower"] > 0.55,
+          f"the domain classifier does not tell the cohorts apart: {domain}")
+    check(domain["strongest"][0]["feature"] in ("age", "vendor = A", "vendor = B"),
+          f"strongest feature {domain['strongest'][0]}")
+    check("Domain classifier" in result.stdout, "no classifier line")
     lo, hi = by_name["vendor"]["psi_ci"]["lower"], by_name["vendor"]["psi_ci"]["upper"]
     check(lo <= by_name["vendor"]["psi"] <= hi, "PSI outside its interval")
 

@@ -16,6 +16,7 @@ the paper (Obuchowski 1997, Biometrics 53:567-578) written out in numpy.
 import json
 import os
 import sys
+import warnings
 
 import numpy as np
 import scipy
@@ -303,6 +304,29 @@ def shift_references(outdir):
     return {"tables": rows, "samples": samples, "kolmogorov": kolmogorov}
 
 
+# --- penalized logistic regression (the domain classifier's fit) --------------
+
+
+def logistic_reference(outdir):
+    from sklearn.linear_model import LogisticRegression
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 4))
+    x[:, 3] = (x[:, 3] > 0.5).astype(float)
+    eta = 0.3 + x @ np.array([1.0, -0.5, 0.0, 2.0])
+    y = (rng.random(400) < 1 / (1 + np.exp(-eta))).astype(int)
+    write_csv(os.path.join(outdir, "logistic_data.csv"),
+              {"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "d": x[:, 3], "y": y})
+    # Fitted on the numbers as written, so that both sides see the same data.
+    data = np.loadtxt(os.path.join(outdir, "logistic_data.csv"), delimiter=",", skiprows=1)
+    model = LogisticRegression(C=0.7, tol=1e-12, max_iter=100000, solver="newton-cg")
+    with warnings.catch_warnings():
+        # newton-cg reports that it cannot reach 1e-12; its answer agrees with itself to 1e-8.
+        warnings.simplefilter("ignore")
+        model.fit(data[:, :4], data[:, 4].astype(int))
+    return {"file": "logistic_data.csv", "C": 0.7,
+            "coefficients": [float(model.intercept_[0])] + [float(c) for c in model.coef_[0]]}
+
+
 # --- Obuchowski (1997) clustered AUC, from the paper's formulas ---------------
 
 
@@ -396,6 +420,7 @@ def main():
         "obuchowski": clustered_references(outdir),
         "two_proportions": two_proportion_references(),
         "shift": shift_references(outdir),
+        "logistic": logistic_reference(outdir),
     }
     text = json.dumps(reference, indent=1, allow_nan=False)
     with open(os.path.join(outdir, "statsmodels_reference.json"), "w", encoding="ascii") as out:

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "assay/analysis/domain_classifier.h"
 #include "assay/analysis/shift.h"
 #include "assay/cli/commands.h"
 #include "assay/evidence/shift.h"
@@ -20,6 +21,7 @@ struct ShiftArguments {
   std::vector<std::string> columns;
   std::string multiplicity = "holm";
   analysis::ShiftOptions options;
+  analysis::DomainClassifierOptions domain;
 };
 
 int ShiftCommand(const ShiftArguments& arguments, const std::string& command_line) {
@@ -35,8 +37,12 @@ int ShiftCommand(const ShiftArguments& arguments, const std::string& command_lin
       evidence::LoadShiftSamples(arguments.reference, arguments.target, arguments.columns);
   if (!samples.ok()) return ReportFailure(samples.status());
   const analysis::ShiftResult result = analysis::CompareCohorts(*samples, options);
+  analysis::DomainClassifierOptions domain_options = arguments.domain;
+  domain_options.seed = options.seed;
+  const analysis::DomainClassifierResult domain =
+      analysis::ClassifyDomains(*samples, domain_options);
   if (!arguments.out.empty()) {
-    nlohmann::json document = evidence::ShiftToJson(result);
+    nlohmann::json document = evidence::ShiftToJson(result, domain);
     document["tool"] = {{"name", "assay"}, {"version", ASSAY_VERSION}};
     document["created"] = UtcNow();
     document["command"] = command_line;
@@ -45,7 +51,7 @@ int ShiftCommand(const ShiftArguments& arguments, const std::string& command_lin
     if (Status status = WriteOutputFile(arguments.out, document.dump(1) + "\n"); !status.ok())
       return ReportFailure(status);
   }
-  std::fputs(evidence::FormatShift(result).c_str(), stdout);
+  std::fputs(evidence::FormatShift(result, domain).c_str(), stdout);
   std::fflush(stdout);
   if (!arguments.out.empty()) spdlog::info("wrote {}", arguments.out);
   return 0;
@@ -77,7 +83,12 @@ Runner AddShiftCommand(CLI::App& app) {
       ->add_option("--bootstrap", arguments->options.bootstrap,
                    "Poisson-bootstrap replicates of the effect sizes (default 200)")
       ->check(CLI::Range(10, 100000));
-  command->add_option("--seed", arguments->options.seed, "Seed of the bootstrap");
+  command->add_option("--seed", arguments->options.seed,
+                      "Seed of the bootstrap, the classifier's folds and subsample");
+  command
+      ->add_option("--classifier-cases", arguments->domain.maximum_per_cohort,
+                   "Cases per cohort the domain classifier uses at most (default 50000)")
+      ->check(CLI::Range(100, 10000000));
   command->add_option("--out", arguments->out, "Write the comparison as JSON to FILE");
   return [arguments](const std::string& command_line) {
     return ShiftCommand(*arguments, command_line);

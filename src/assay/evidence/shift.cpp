@@ -111,9 +111,28 @@ nlohmann::json IntervalJson(const stats::Interval& interval) {
           {"method", interval.method}};
 }
 
+nlohmann::json DomainJson(const analysis::DomainClassifierResult& domain) {
+  nlohmann::json strongest = nlohmann::json::array();
+  for (const auto& f : domain.strongest) {
+    strongest.push_back({{"feature", f.feature}, {"coefficient", f.coefficient}});
+  }
+  return {{"method",
+           "L2-penalized logistic regression (C = 1 / l2) over every attribute, k-fold "
+           "cross-validated; AUC of the out-of-fold scores with the DeLong interval"},
+          {"reference_cases", domain.reference_cases},
+          {"target_cases", domain.target_cases},
+          {"features", domain.features},
+          {"auc", domain.note.empty() ? nlohmann::json(domain.auc) : nlohmann::json()},
+          {"auc_ci", IntervalJson(domain.auc_ci)},
+          {"strongest", std::move(strongest)},
+          {"converged", domain.converged},
+          {"note", domain.note.empty() ? nlohmann::json() : nlohmann::json(domain.note)}};
+}
+
 }  // namespace
 
-nlohmann::json ShiftToJson(const analysis::ShiftResult& result) {
+nlohmann::json ShiftToJson(const analysis::ShiftResult& result,
+                           const analysis::DomainClassifierResult& domain) {
   nlohmann::json attributes = nlohmann::json::array();
   for (const analysis::AttributeShift& a : result.attributes) {
     nlohmann::json entry = {{"name", a.name},
@@ -164,10 +183,12 @@ nlohmann::json ShiftToJson(const analysis::ShiftResult& result) {
           {"psi_threshold", o.psi_threshold},
           {"bootstrap", o.bootstrap},
           {"seed", o.seed},
-          {"attributes", std::move(attributes)}};
+          {"attributes", std::move(attributes)},
+          {"domain_classifier", DomainJson(domain)}};
 }
 
-std::string FormatShift(const analysis::ShiftResult& result) {
+std::string FormatShift(const analysis::ShiftResult& result,
+                        const analysis::DomainClassifierResult& domain) {
   std::vector<const analysis::AttributeShift*> order;
   for (const auto& a : result.attributes) order.push_back(&a);
   auto rank = [](const std::string& status) {
@@ -192,6 +213,19 @@ std::string FormatShift(const analysis::ShiftResult& result) {
                        a->numeric ? "numeric" : "categorical", a->status, a->psi,
                        fmt::format("{:.4f} to {:.4f}", a->psi_ci.lower, a->psi_ci.upper),
                        a->adjusted_p, effect);
+  }
+  if (!domain.note.empty()) {
+    out += fmt::format("\nDomain classifier: not fitted ({})\n", domain.note);
+  } else {
+    out += fmt::format(
+        "\nDomain classifier (all attributes together, {} + {} cases): AUC {:.3f} ({:g}% CI "
+        "{:.3f} to {:.3f}; 0.5 means the cohorts cannot be told apart)\n",
+        domain.reference_cases, domain.target_cases, domain.auc, 100 * domain.auc_ci.level,
+        domain.auc_ci.lower, domain.auc_ci.upper);
+    for (std::size_t k = 0; k < domain.strongest.size() && k < 3; ++k) {
+      out += fmt::format("  {} ({:+.3f})\n", domain.strongest[k].feature,
+                         domain.strongest[k].coefficient);
+    }
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "assay/analysis/domain_classifier.h"
 #include "assay/analysis/shift.h"
 #include "assay/core/status.h"
 
@@ -25,9 +26,11 @@ Result<std::vector<analysis::ShiftSample>> LoadShiftSamples(
     const std::string& reference, const std::string& target,
     const std::vector<std::string>& columns);
 
-nlohmann::json ShiftToJson(const analysis::ShiftResult& result);
+nlohmann::json ShiftToJson(const analysis::ShiftResult& result,
+                           const analysis::DomainClassifierResult& domain);
 
-// One line per attribute, shifted ones first.
-std::string FormatShift(const analysis::ShiftResult& result);
+// One line per attribute, shifted ones first, then the domain classifier.
+std::string FormatShift(const analysis::ShiftResult& result,
+                        const analysis::DomainClassifierResult& domain);
 
 }  // namespace assay::evidence

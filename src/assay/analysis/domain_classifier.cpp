@@ -143,6 +143,7 @@ DomainClassifierResult ClassifyDomains(std::span<const ShiftSample> samples,
       (fold[i] == k ? test : train).push_back(static_cast<Eigen::Index>(i));
     if (test.empty() || train.empty()) continue;
     std::vector<std::uint8_t> y;
+    y.reserve(train.size());
     for (auto i : train) y.push_back(target[static_cast<std::size_t>(i)]);
     const stats::LogisticFit fit = stats::FitLogistic(x(train, Eigen::all), y, options.l2);
     result.converged = result.converged && fit.converged;

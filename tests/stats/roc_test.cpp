@@ -267,5 +267,23 @@ TEST(Delong, VarianceMatchesNumpyOnTiedClusteredScores) {
   EXPECT_TRUE(NearRelative(Delong(Split(d.score, d.truth)).variance, expected, kClosedForm));
 }
 
+// Scores of both signs (logits) over a range wide enough for the radix path: sorted as
+// std::sort sorts them (Boost's float_sort alone overflows a signed subtraction here).
+TEST(SortScores, BothSignsSortLikeStdSort) {
+  std::vector<double> values;
+  for (int i = 0; i < 50000; ++i) {
+    const double x = static_cast<double>((i * 7919) % 50000) - 25000.0;
+    values.push_back(x * (i % 3 == 0 ? 1e-3 : 1e3));
+  }
+  values.push_back(-0.0);
+  values.push_back(0.0);
+  std::vector<double> expected = values;
+  std::sort(expected.begin(), expected.end());
+  const SortedScores sorted = SortScores(values, std::vector<double>{1.0});
+  ASSERT_EQ(sorted.positives.size(), expected.size());
+  for (std::size_t k = 0; k < expected.size(); ++k)
+    EXPECT_EQ(sorted.positives[k], expected[k]) << k;
+}
+
 }  // namespace
 }  // namespace assay::stats

@@ -4,9 +4,12 @@
 #include <tbb/parallel_invoke.h>
 
 #include <algorithm>
+#include <bit>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/sort/spreadsort/float_sort.hpp>
+#include <boost/sort/spreadsort/integer_sort.hpp>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace assay::stats {
@@ -63,6 +66,29 @@ double Mean(std::span<const double> values) {
   return sum / static_cast<double>(values.size());
 }
 
+// Sorts finite doubles ascending. Boost 1.74's float_sort subtracts the bit patterns of
+// the extremes as signed integers, which overflows (undefined behaviour) when the values
+// have both signs; those are sorted as order-preserving unsigned keys instead.
+void SortFinite(std::vector<double>& values) {
+  if (values.empty()) return;
+  const auto [low, high] = std::minmax_element(values.begin(), values.end());
+  if (std::signbit(*low) == std::signbit(*high)) {
+    boost::sort::spreadsort::float_sort(values.begin(), values.end());
+    return;
+  }
+  constexpr std::uint64_t kSign = std::uint64_t{1} << 63;
+  std::vector<std::uint64_t> keys(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto bits = std::bit_cast<std::uint64_t>(values[i]);
+    keys[i] = (bits & kSign) != 0 ? ~bits : bits | kSign;
+  }
+  boost::sort::spreadsort::integer_sort(keys.begin(), keys.end());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::uint64_t key = keys[i];
+    values[i] = std::bit_cast<double>((key & kSign) != 0 ? key & ~kSign : ~key);
+  }
+}
+
 }  // namespace
 
 SortedScores SortScores(std::span<const double> positives, std::span<const double> negatives) {
@@ -72,13 +98,8 @@ SortedScores SortScores(std::span<const double> positives, std::span<const doubl
 
 SortedScores SortScores(std::vector<double>&& positives, std::vector<double>&& negatives) {
   SortedScores sorted{std::move(positives), std::move(negatives)};
-  tbb::parallel_invoke(
-      [&] {
-        boost::sort::spreadsort::float_sort(sorted.positives.begin(), sorted.positives.end());
-      },
-      [&] {
-        boost::sort::spreadsort::float_sort(sorted.negatives.begin(), sorted.negatives.end());
-      });
+  tbb::parallel_invoke([&] { SortFinite(sorted.positives); },
+                       [&] { SortFinite(sorted.negatives); });
   return sorted;
 }
 

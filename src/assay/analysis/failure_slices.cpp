@@ -210,6 +210,10 @@ std::string_view SliceMetricName(SliceMetric metric) {
   return "error_rate";
 }
 
+bool MetricCounts(SliceMetric metric, bool positive) {
+  return metric == SliceMetric::kErrorRate || (metric == SliceMetric::kSensitivity) == positive;
+}
+
 std::optional<SliceMetric> ParseSliceMetric(std::string_view name) {
   for (SliceMetric m :
        {SliceMetric::kErrorRate, SliceMetric::kSensitivity, SliceMetric::kSpecificity}) {
@@ -345,9 +349,7 @@ SliceSearchResult FindFailureSlices(std::span<const std::uint8_t> truth,
       if ((bits[i / 64] >> (i % 64) & 1U) == 0) continue;
       slice.rows.push_back(i);
       const bool wrong = truth[i] != predicted[i];
-      const bool counts = metric == SliceMetric::kErrorRate ||
-                          (metric == SliceMetric::kSensitivity) == (truth[i] != 0);
-      if (wrong && counts) errors.push_back(i);
+      if (wrong && MetricCounts(metric, truth[i] != 0)) errors.push_back(i);
     }
     if (!margin.empty()) {
       // NaN margins (indeterminate outputs) last.

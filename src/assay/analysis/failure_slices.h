@@ -46,6 +46,10 @@ enum class SliceMetric { kErrorRate, kSensitivity, kSpecificity };
 
 // "error_rate", "sensitivity", "specificity".
 std::string_view SliceMetricName(SliceMetric metric);
+
+// Whether a case of this truth enters the metric: positives for sensitivity,
+// negatives for specificity, every case for the error rate.
+bool MetricCounts(SliceMetric metric, bool positive);
 std::optional<SliceMetric> ParseSliceMetric(std::string_view name);
 
 struct SliceSearchOptions {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "assay/core/random.h"
+#include "assay/stats/bootstrap.h"
 #include "assay/stats/shift.h"
 
 namespace assay::analysis {
@@ -52,20 +53,11 @@ stats::Interval PoissonInterval(const Counts& reference, const Counts& target, s
     if (total_r == 0 || total_t == 0) continue;
     values.push_back(statistic(r, t));
   }
-  stats::Interval interval{std::nan(""), std::nan(""), options.level,
-                           "poisson_bootstrap_percentile"};
-  if (values.empty()) return interval;
-  std::sort(values.begin(), values.end());
-  const double tail = (1.0 - options.level) / 2.0;
-  auto at = [&](double q) {
-    const double position = q * static_cast<double>(values.size() - 1);
-    const auto below = static_cast<std::size_t>(std::floor(position));
-    const std::size_t above = std::min(below + 1, values.size() - 1);
-    return values[below] +
-           (position - static_cast<double>(below)) * (values[above] - values[below]);
-  };
-  interval.lower = at(tail);
-  interval.upper = at(1.0 - tail);
+  if (values.empty()) {
+    return {std::nan(""), std::nan(""), options.level, "poisson_bootstrap_percentile"};
+  }
+  stats::Interval interval = stats::PercentileInterval(values, options.level);
+  interval.method = "poisson_bootstrap_percentile";
   return interval;
 }
 

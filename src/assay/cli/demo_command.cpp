@@ -98,8 +98,7 @@ void CompareWithPlants(const synth::CohortConfig& config, const std::vector<synt
     for (std::size_t k = 0; k < slices.size(); ++k) {
       const analysis::SliceMetric metric = slices[k].result.metric;
       auto counted = [&](std::size_t row) {
-        if (metric == analysis::SliceMetric::kErrorRate) return true;
-        return (table.truth[row] != 0) == (metric == analysis::SliceMetric::kSensitivity);
+        return analysis::MetricCounts(metric, table.truth[row] != 0);
       };
       std::size_t planted = 0, in_slice = 0, shared = 0;
       for (std::size_t row = 0; row < table.size(); ++row) {

@@ -54,6 +54,16 @@ std::string BinLabel(const std::vector<double>& cuts, std::size_t bin) {
   return fmt::format("[{:g},{:g})", cuts[bin - 1], cuts[bin]);
 }
 
+// The whole of `text` as a finite number, or nullopt.
+std::optional<double> FiniteNumber(std::string_view text) {
+  double value = 0.0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 // Replaces the levels of each binned numeric subgroup column by its bins.
 Status BinNumericGroups(data::CaseTable& table, const SubgroupPlan& plan) {
   for (auto& column : table.groups) {
@@ -68,15 +78,14 @@ Status BinNumericGroups(data::CaseTable& table, const SubgroupPlan& plan) {
         bin_of_level[level] = cuts.size() + 1;
         continue;
       }
-      double value = 0.0;
-      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-      if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
+      const std::optional<double> value = FiniteNumber(text);
+      if (!value) {
         return InvalidInput(fmt::format(
             "{}: column '{}' is binned by the protocol, but holds '{}', which is not a number",
             table.source, column.name, text));
       }
       bin_of_level[level] = static_cast<std::size_t>(
-          std::upper_bound(cuts.begin(), cuts.end(), value) - cuts.begin());
+          std::upper_bound(cuts.begin(), cuts.end(), *value) - cuts.begin());
     }
     // Keep only the bins that occur, in ascending order, missing last.
     std::set<std::size_t> used(bin_of_level.begin(), bin_of_level.end());
@@ -457,6 +466,8 @@ class StudyRunner {
     if (!list.ok()) return list.status();
     images_ = std::move(list).value();
     model::InferenceOptions options;
+    // Image quality only feeds the failure-slice search.
+    options.measure_quality = protocol_.failure_slices && protocol_.failure_slices->image_quality;
     if (context_.progress) {
       options.progress = [this](std::size_t done, std::size_t total) {
         context_.progress("clean images", done, total);
@@ -506,11 +517,9 @@ class StudyRunner {
     for (std::size_t l = 0; l < column.levels.size() && numeric; ++l) {
       const std::string& level = column.levels[l];
       if (level == data::kMissingLevel) continue;
-      double value = 0.0;
-      const char* end = level.data() + level.size();
-      const auto [stop, error] = std::from_chars(level.data(), end, value);
-      numeric = error == std::errc() && stop == end && std::isfinite(value);
-      level_values[l] = value;
+      const std::optional<double> value = FiniteNumber(level);
+      numeric = value.has_value();
+      level_values[l] = value.value_or(0.0);
       ++numbers;
     }
     if (numeric && numbers > 6) {

@@ -45,7 +45,7 @@ void PrepareBatch(const ModelSpec& spec, const std::vector<ImageInput>& inputs,
         return;
       }
     }
-    batch.quality[i] = MeasureQuality(*image);
+    if (options.measure_quality) batch.quality[i] = MeasureQuality(*image);
     std::span<float> out(batch.pixels.data() + i * per_image, per_image);
     Status prepared = Preprocess(*image, spec, out);
     if (!prepared.ok()) batch.errors[i] = fmt::format("{}: {}", input.path, prepared.message());

@@ -32,7 +32,7 @@ struct ImageResult {
   double score = 0;              // valid when error is empty
   std::string error;             // why there is no score
   std::vector<float> embedding;  // when the spec names an embedding output
-  ImageQuality quality;          // of the image as decoded (perturbed, in a stress pass)
+  ImageQuality quality;          // of the image as decoded, when InferenceOptions asks for it
 };
 
 struct PerturbationSetting {
@@ -43,6 +43,7 @@ struct PerturbationSetting {
 
 struct InferenceOptions {
   std::optional<PerturbationSetting> perturbation;
+  bool measure_quality = false;  // fill ImageResult::quality (MeasureQuality on every image)
   // Called from the model's thread after each batch (images done, total).
   std::function<void(std::size_t, std::size_t)> progress;
 };

@@ -315,10 +315,10 @@ bool IsEndpointId(std::string_view id) {
 }
 
 Status ReadTopLevel(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
-  ASSAY_RETURN_IF_ERROR(
-      reader.CheckKeys(root, "",
-                       {"title", "intended_use", "purpose", "seed", "bootstrap", "combine", "data",
-                        "model", "endpoints", "subgroups", "stress", "failure_slices"}));
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
+      root, "",
+      {"title", "intended_use", "purpose", "seed", "bootstrap", "combine", "data", "model",
+       "endpoints", "subgroups", "stress", "failure_slices", "deployment", "shift"}));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(root, "", "title", protocol.title));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(root, "", "intended_use", protocol.intended_use));
   if (root.get("purpose") == nullptr) return reader.Missing(root, "", "purpose");
@@ -916,6 +916,211 @@ Status ReadEndpoints(const ProtocolReader& reader, const toml::table& root, Prot
   return Status::Ok();
 }
 
+// Ascending, finite cut points of a numeric column, e.g. bins.age = [40, 65].
+Status ReadCuts(const ProtocolReader& reader, const toml::node& node, const std::string& dotted,
+                std::vector<double>& cuts) {
+  const auto* array = node.as_array();
+  if (array == nullptr) return reader.WrongType(node, dotted, "an array of numbers");
+  if (array->empty()) return reader.Error(node.source(), dotted, "needs at least one cut point");
+  for (const toml::node& element : *array) {
+    double cut = 0.0;
+    if (const auto* integer = element.as_integer()) {
+      cut = static_cast<double>(integer->get());
+    } else if (const auto* floating = element.as_floating_point()) {
+      cut = floating->get();
+    } else {
+      return reader.WrongType(element, dotted, "an array of numbers");
+    }
+    if (!std::isfinite(cut)) {
+      return reader.Error(element.source(), dotted, fmt::format("{} is not a finite number", cut));
+    }
+    if (!cuts.empty() && !(cut > cuts.back())) {
+      return reader.Error(element.source(), dotted,
+                          fmt::format("cut points must be strictly ascending, but {} follows {}",
+                                      cut, cuts.back()));
+    }
+    cuts.push_back(cut);
+  }
+  return Status::Ok();
+}
+
+// [deployment]: a profile or declared mix, the strata, and the precision that counts as enough.
+Status ReadDeployment(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
+  auto found = reader.ReadTable(root, "", "deployment");
+  if (!found.ok()) return found.status();
+  if (*found == nullptr) return Status::Ok();
+  const toml::table& table = **found;
+  constexpr std::string_view kPrefix = "deployment";
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(table, kPrefix,
+                                         {"profile", "strata", "bins", "mix", "score",
+                                          "maximum_half_width", "power", "minimum_class_cases"}));
+  DeploymentPlan plan;
+  plan.line = static_cast<std::uint64_t>(table.source().begin.line);
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "profile", plan.profile));
+  if (plan.profile) plan.profile = ResolveCases(reader.path(), *plan.profile);
+  if (table.get("strata") == nullptr) return reader.Missing(table, kPrefix, "strata");
+  ASSAY_RETURN_IF_ERROR(ReadStringList(reader, table, kPrefix, "strata", plan.strata));
+  std::set<std::string> columns;
+  for (std::size_t i = 0; i < plan.strata.size(); ++i) {
+    const std::string& dimension = plan.strata[i];
+    if (std::count(plan.strata.begin(), plan.strata.end(), dimension) > 1) {
+      return reader.ErrorAt(table, kPrefix, "strata",
+                            fmt::format("'{}' is listed twice", dimension));
+    }
+    for (const std::string& column : StratumColumns(dimension)) {
+      if (column.empty()) {
+        return reader.ErrorAt(table, kPrefix, "strata",
+                              fmt::format("'{}' has an empty column name", dimension));
+      }
+      columns.insert(column);
+    }
+  }
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "score", plan.score));
+  std::optional<double> value;
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBounded(table, kPrefix, "maximum_half_width", 0.0, true, 0.5, false, value));
+  if (value) plan.maximum_half_width = *value;
+  value.reset();
+  ASSAY_RETURN_IF_ERROR(reader.ReadBounded(table, kPrefix, "power", 0.0, true, 1.0, true, value));
+  if (value) plan.power = *value;
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadCount(table, kPrefix, "minimum_class_cases", 1, plan.minimum_class_cases));
+
+  auto bins = reader.ReadTable(table, kPrefix, "bins");
+  if (!bins.ok()) return bins.status();
+  if (*bins != nullptr) {
+    for (const auto& [key, node] : **bins) {
+      const std::string column(key.str());
+      const std::string dotted = Dotted("deployment.bins", column);
+      if (columns.count(column) == 0) {
+        return reader.Error(node.source(), dotted,
+                            fmt::format("'{}' is not a column of deployment.strata", column));
+      }
+      std::vector<double> cuts;
+      ASSAY_RETURN_IF_ERROR(ReadCuts(reader, node, dotted, cuts));
+      plan.bins.emplace(column, std::move(cuts));
+    }
+  }
+
+  auto mix = reader.ReadTable(table, kPrefix, "mix");
+  if (!mix.ok()) return mix.status();
+  if (*mix != nullptr) {
+    for (const auto& [key, node] : **mix) {
+      const std::string dimension(key.str());
+      const std::string dotted = Dotted("deployment.mix", dimension);
+      if (std::find(plan.strata.begin(), plan.strata.end(), dimension) == plan.strata.end()) {
+        return reader.Error(node.source(), dotted,
+                            fmt::format("'{}' is not in deployment.strata", dimension));
+      }
+      const auto* levels = node.as_table();
+      if (levels == nullptr) return reader.WrongType(node, dotted, "a table of level = share");
+      std::vector<std::pair<std::string, double>> shares;
+      double sum = 0.0;
+      for (const auto& [level, share_node] : *levels) {
+        std::optional<double> share;
+        ASSAY_RETURN_IF_ERROR(
+            reader.ReadBounded(*levels, dotted, level.str(), 0.0, false, 1.0, false, share));
+        shares.emplace_back(std::string(level.str()), *share);
+        sum += *share;
+      }
+      if (shares.empty() || std::abs(sum - 1.0) > 1e-3) {
+        return reader.Error(node.source(), dotted,
+                            fmt::format("the shares sum to {:g}, not 1", sum));
+      }
+      for (auto& entry : shares) entry.second /= sum;
+      plan.mix.emplace(dimension, std::move(shares));
+    }
+  }
+  if (!plan.profile) {
+    for (const std::string& dimension : plan.strata) {
+      if (plan.mix.count(dimension) == 0) {
+        return reader.ErrorAt(
+            table, kPrefix, "strata",
+            fmt::format("'{}' has no deployment shares: name deployment.profile (the site's "
+                        "cases) or declare [deployment.mix.{}]",
+                        dimension, dimension));
+      }
+    }
+    if (plan.score) {
+      return reader.ErrorAt(table, kPrefix, "score",
+                            "estimates without labels need the site's scores: name "
+                            "deployment.profile");
+    }
+  }
+  bool thresholded = false;
+  for (const auto& spec : protocol.endpoints) {
+    thresholded = thresholded || (spec.primary && spec.threshold &&
+                                  (spec.metric == "sensitivity" || spec.metric == "specificity"));
+  }
+  if (!thresholded) {
+    return reader.Error(table.source(), kPrefix,
+                        "needs a primary sensitivity or specificity endpoint with a threshold, "
+                        "the performance judged stratum by stratum");
+  }
+  protocol.deployment = std::move(plan);
+  return Status::Ok();
+}
+
+// [shift]: what to compare the evidence with, on which columns, and how strictly.
+Status ReadShift(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
+  auto found = reader.ReadTable(root, "", "shift");
+  if (!found.ok()) return found.status();
+  if (*found == nullptr) return Status::Ok();
+  const toml::table& table = **found;
+  constexpr std::string_view kPrefix = "shift";
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
+      table, kPrefix, {"target", "columns", "alpha", "psi_threshold", "multiplicity"}));
+  ShiftPlan plan;
+  plan.line = static_cast<std::uint64_t>(table.source().begin.line);
+  std::optional<std::string> target;
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "target", target));
+  if (target) {
+    plan.target = ResolveCases(reader.path(), *target);
+  } else if (protocol.deployment && protocol.deployment->profile) {
+    plan.target = *protocol.deployment->profile;
+  } else {
+    return reader.Error(table.source(), kPrefix,
+                        "nothing to compare with: set shift.target or deployment.profile");
+  }
+  ASSAY_RETURN_IF_ERROR(ReadStringList(reader, table, kPrefix, "columns", plan.columns));
+  if (plan.columns.empty() && protocol.deployment) {
+    for (const std::string& dimension : protocol.deployment->strata) {
+      for (const std::string& column : StratumColumns(dimension)) {
+        if (std::find(plan.columns.begin(), plan.columns.end(), column) == plan.columns.end())
+          plan.columns.push_back(column);
+      }
+    }
+    if (protocol.deployment->score) plan.columns.push_back(*protocol.deployment->score);
+  }
+  if (plan.columns.empty()) return reader.Missing(table, kPrefix, "columns");
+  for (std::size_t i = 0; i < plan.columns.size(); ++i) {
+    if (std::count(plan.columns.begin(), plan.columns.end(), plan.columns[i]) > 1) {
+      return reader.ErrorAt(table, kPrefix, "columns",
+                            fmt::format("column '{}' is listed twice", plan.columns[i]));
+    }
+  }
+  std::optional<double> value;
+  ASSAY_RETURN_IF_ERROR(reader.ReadBounded(table, kPrefix, "alpha", 0.0, true, 1.0, true, value));
+  if (value) plan.alpha = *value;
+  value.reset();
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBounded(table, kPrefix, "psi_threshold", 0.0, true, 10.0, false, value));
+  if (value) plan.psi_threshold = *value;
+  std::optional<std::string> multiplicity;
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "multiplicity", multiplicity));
+  if (multiplicity) {
+    if (!stats::ParseMultiplicity(*multiplicity)) {
+      return reader.ErrorAt(table, kPrefix, "multiplicity",
+                            fmt::format("'{}' is not one of holm, bonferroni, "
+                                        "benjamini_hochberg, none",
+                                        *multiplicity));
+    }
+    plan.multiplicity = *multiplicity;
+  }
+  protocol.shift = std::move(plan);
+  return Status::Ok();
+}
+
 Status ReadFailureSlices(const ProtocolReader& reader, const toml::table& root,
                          Protocol& protocol) {
   auto found = reader.ReadTable(root, "", "failure_slices");
@@ -1064,32 +1269,8 @@ Status ReadSubgroups(const ProtocolReader& reader, const toml::table& root, Prot
         return reader.Error(node.source(), dotted,
                             fmt::format("'{}' is not in subgroups.columns", column));
       }
-      const auto* array = node.as_array();
-      if (array == nullptr) return reader.WrongType(node, dotted, "an array of numbers");
-      if (array->empty())
-        return reader.Error(node.source(), dotted, "needs at least one cut point");
       std::vector<double> cuts;
-      for (const toml::node& element : *array) {
-        double cut = 0.0;
-        if (const auto* integer = element.as_integer()) {
-          cut = static_cast<double>(integer->get());
-        } else if (const auto* floating = element.as_floating_point()) {
-          cut = floating->get();
-        } else {
-          return reader.WrongType(element, dotted, "an array of numbers");
-        }
-        if (!std::isfinite(cut)) {
-          return reader.Error(element.source(), dotted,
-                              fmt::format("{} is not a finite number", cut));
-        }
-        if (!cuts.empty() && !(cut > cuts.back())) {
-          return reader.Error(
-              element.source(), dotted,
-              fmt::format("cut points must be strictly ascending, but {} follows {}", cut,
-                          cuts.back()));
-        }
-        cuts.push_back(cut);
-      }
+      ASSAY_RETURN_IF_ERROR(ReadCuts(reader, node, dotted, cuts));
       plan.bins.emplace(column, std::move(cuts));
     }
   }
@@ -1097,6 +1278,24 @@ Status ReadSubgroups(const ProtocolReader& reader, const toml::table& root, Prot
 }
 
 }  // namespace
+
+std::string BinLabel(const std::vector<double>& cuts, std::size_t bin) {
+  if (bin == 0) return fmt::format("<{:g}", cuts.front());
+  if (bin == cuts.size()) return fmt::format(">={:g}", cuts.back());
+  return fmt::format("[{:g},{:g})", cuts[bin - 1], cuts[bin]);
+}
+
+std::vector<std::string> StratumColumns(const std::string& dimension) {
+  std::vector<std::string> columns;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t star = dimension.find('*', start);
+    columns.push_back(dimension.substr(start, star - start));
+    if (star == std::string::npos) break;
+    start = star + 1;
+  }
+  return columns;
+}
 
 bool IsThresholdMetric(std::string_view metric) {
   return metric != "auc" && Contains(kMetrics, metric);
@@ -1122,6 +1321,8 @@ Result<Protocol> LoadProtocol(const std::string& path) {
   ASSAY_RETURN_IF_ERROR(ReadEndpoints(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadSubgroups(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadFailureSlices(reader, *root, protocol));
+  ASSAY_RETURN_IF_ERROR(ReadDeployment(reader, *root, protocol));
+  ASSAY_RETURN_IF_ERROR(ReadShift(reader, *root, protocol));
   return protocol;
 }
 

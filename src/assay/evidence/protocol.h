@@ -111,6 +111,40 @@ struct FailureSlicePlan {
   std::uint64_t line = 0;
 };
 
+// [deployment]: the population the model will be used on, as a profile (a case
+// table or an `assay scan` inventory of the site's archive, no labels needed) or a
+// declared mix, cut into strata along each dimension; assay/analysis/deployment.h
+// says what is computed. Informs; never changes a verdict.
+struct DeploymentPlan {
+  std::optional<std::string> profile;  // resolved relative to the protocol file's folder
+  std::vector<std::string> strata;     // "vendor", "vendor*model" (the cross of two columns)
+  std::map<std::string, std::vector<double>> bins;  // numeric columns' cut points
+  // Declared shares, by dimension then level, where no profile is given.
+  std::map<std::string, std::vector<std::pair<std::string, double>>> mix;
+  std::optional<std::string> score;  // the profile's score column: estimates without labels
+  double maximum_half_width = 0.10;
+  double power = 0.8;
+  std::optional<std::uint64_t> minimum_class_cases;  // default: data.minimum_positives
+  std::uint64_t line = 0;
+};
+
+// [shift]: the evidence cases compared with a target population attribute by
+// attribute (assay/analysis/shift.h) and by a domain classifier.
+struct ShiftPlan {
+  std::string target;                // resolved; default: deployment.profile
+  std::vector<std::string> columns;  // default: the columns of deployment.strata (and its score)
+  double alpha = 0.05;
+  double psi_threshold = 0.1;
+  std::string multiplicity = "holm";
+  std::uint64_t line = 0;
+};
+
+// The columns a stratum dimension is made of: "vendor*model" -> {"vendor", "model"}.
+std::vector<std::string> StratumColumns(const std::string& dimension);
+
+// The label of bin `bin` of ascending cut points: "<40", "[40,65)", ">=65".
+std::string BinLabel(const std::vector<double>& cuts, std::size_t bin);
+
 struct Protocol {
   std::string path;  // file it came from
   std::string title, intended_use;
@@ -130,6 +164,8 @@ struct Protocol {
   std::optional<model::ModelSpec> model;
   std::optional<StressPlan> stress;
   std::optional<FailureSlicePlan> failure_slices;
+  std::optional<DeploymentPlan> deployment;
+  std::optional<ShiftPlan> shift;
   std::vector<EndpointSpec> endpoints;  // in the order they appear in the file
   std::string combine = "all";          // all | holm  (how primary endpoints combine)
   SubgroupPlan subgroups;

@@ -48,12 +48,6 @@ bool IsProportion(const std::string& metric) {
          metric == "accuracy";
 }
 
-std::string BinLabel(const std::vector<double>& cuts, std::size_t bin) {
-  if (bin == 0) return fmt::format("<{:g}", cuts.front());
-  if (bin == cuts.size()) return fmt::format(">={:g}", cuts.back());
-  return fmt::format("[{:g},{:g})", cuts[bin - 1], cuts[bin]);
-}
-
 // The whole of `text` as a finite number, or nullopt.
 std::optional<double> FiniteNumber(std::string_view text) {
   double value = 0.0;
@@ -379,6 +373,7 @@ class StudyRunner {
     Combine();
     ASSAY_RETURN_IF_ERROR(RunStressTests());
     FindSlices();
+    ASSAY_RETURN_IF_ERROR(AnalyzeDeploymentPopulation());
     return std::move(result_);
   }
 
@@ -386,11 +381,26 @@ class StudyRunner {
   Status LoadCases() {
     data::CaseRoles roles = protocol_.roles;
     roles.groups = protocol_.subgroups.columns;
+    auto add_group = [&](const std::string& column) {
+      if (std::find(roles.groups.begin(), roles.groups.end(), column) == roles.groups.end())
+        roles.groups.push_back(column);
+    };
     if (protocol_.failure_slices) {
-      for (const std::string& column : protocol_.failure_slices->columns) {
-        if (std::find(roles.groups.begin(), roles.groups.end(), column) == roles.groups.end())
-          roles.groups.push_back(column);
+      for (const std::string& column : protocol_.failure_slices->columns) add_group(column);
+    }
+    // Deployment strata and shift attributes (the scores excepted: the table has them).
+    const std::optional<std::string> profile_score =
+        protocol_.deployment ? protocol_.deployment->score : std::nullopt;
+    auto add_attribute = [&](const std::string& column) {
+      if (column != protocol_.roles.score && column != profile_score) add_group(column);
+    };
+    if (protocol_.deployment) {
+      for (const std::string& dimension : protocol_.deployment->strata) {
+        for (const std::string& column : StratumColumns(dimension)) add_attribute(column);
       }
+    }
+    if (protocol_.shift) {
+      for (const std::string& column : protocol_.shift->columns) add_attribute(column);
     }
     for (const auto& spec : protocol_.endpoints) {
       if (!spec.comparator) continue;
@@ -405,7 +415,13 @@ class StudyRunner {
         protocol_.imaging ? LoadImagingCases(roles) : data::LoadCaseTable(protocol_.cases, roles);
     if (!table.ok()) return table.status();
     loaded_ = std::move(table).value();
+    raw_columns_ = loaded_.groups;  // before binning: [deployment] and [shift] cut their own
     TakeSliceColumns();
+    // The columns only the slice search, [deployment] or [shift] use make no subgroups.
+    const auto& subgroups = protocol_.subgroups.columns;
+    std::erase_if(loaded_.groups, [&](const data::CategoricalColumn& column) {
+      return std::find(subgroups.begin(), subgroups.end(), column.name) == subgroups.end();
+    });
     ASSAY_RETURN_IF_ERROR(BinNumericGroups(loaded_, protocol_.subgroups));
     if (loaded_.cluster && protocol_.allow_naive_interval) loaded_.cluster.reset();
     return Status::Ok();
@@ -491,19 +507,14 @@ class StudyRunner {
                               model::PredictionsCsv(cases, source.prediction_key, score_column));
   }
 
-  // The failure-slice columns as features, before subgroup binning; the columns only
-  // the search uses leave the table, so they make no subgroups.
+  // The failure-slice columns as features, before subgroup binning.
   void TakeSliceColumns() {
     if (!protocol_.failure_slices) return;
     const auto& wanted = protocol_.failure_slices->columns;
-    const auto& subgroups = protocol_.subgroups.columns;
     for (const data::CategoricalColumn& column : loaded_.groups) {
       if (std::find(wanted.begin(), wanted.end(), column.name) == wanted.end()) continue;
       slice_features_.push_back(SliceFeatureOf(column));
     }
-    std::erase_if(loaded_.groups, [&](const data::CategoricalColumn& column) {
-      return std::find(subgroups.begin(), subgroups.end(), column.name) == subgroups.end();
-    });
   }
 
   // Numeric when every present value is a finite number and there are more than six
@@ -531,6 +542,58 @@ class StudyRunner {
     return feature;
   }
 
+  // The rows of loaded_ that are in the analysis set (rejected inputs may be scoped out).
+  std::vector<std::size_t> AnalysisRows() const {
+    std::vector<std::size_t> rows;
+    std::vector<std::uint8_t> dropped(loaded_.size(), 0);
+    if (protocol_.scope_out_rejected) {
+      for (const auto& item : loaded_.indeterminate) {
+        if (item.problem == data::OutputProblem::kRejectedInput) dropped[item.index] = 1;
+      }
+    }
+    for (std::size_t i = 0; i < loaded_.size(); ++i) {
+      if (dropped[i] == 0) rows.push_back(i);
+    }
+    return rows;
+  }
+
+  // [shift] and [deployment] on the primary analysis set.
+  Status AnalyzeDeploymentPopulation() {
+    if (!protocol_.shift && !protocol_.deployment) return Status::Ok();
+    if (!StatisticalGatesPass()) {
+      if (protocol_.deployment) {
+        DeploymentSection skipped;
+        skipped.profile = protocol_.deployment->profile.value_or("");
+        skipped.skipped = "a gate failed before any statistics (see gates)";
+        result_.deployment = std::move(skipped);
+      }
+      return Status::Ok();
+    }
+    const std::vector<std::size_t> rows = AnalysisRows();
+    if (rows.size() != result_.table.size()) {
+      return Status(StatusCode::kInternal,
+                    "the analysis set does not match the cases of [deployment]");
+    }
+    std::vector<data::CategoricalColumn> columns;
+    for (const data::CategoricalColumn& all : raw_columns_) {
+      data::CategoricalColumn column{all.name, all.levels, {}};
+      column.codes.reserve(rows.size());
+      for (std::size_t row : rows) column.codes.push_back(all.codes[row]);
+      columns.push_back(std::move(column));
+    }
+    // Cases whose score was imputed for an indeterminate output are not the model's scores.
+    std::vector<std::uint8_t> own_score(rows.size(), 1);
+    for (const auto& item : loaded_.indeterminate) {
+      const auto at = std::lower_bound(rows.begin(), rows.end(), item.index);
+      if (at != rows.end() && *at == item.index) own_score[at - rows.begin()] = 0;
+    }
+    auto outcome = AnalyzeDeployment(protocol_, result_.table, columns, own_score);
+    if (!outcome.ok()) return outcome.status();
+    result_.shift = std::move(outcome->shift);
+    result_.deployment = std::move(outcome->deployment);
+    return Status::Ok();
+  }
+
   // [failure_slices] on the primary analysis set, at the plan's operating point.
   void FindSlices() {
     if (!protocol_.failure_slices) return;
@@ -543,17 +606,7 @@ class StudyRunner {
       result_.failure_slices = std::move(skipped);
       return;
     }
-    // The rows of loaded_ that are in the analysis set (rejected inputs may be scoped out).
-    std::vector<std::size_t> rows;
-    std::vector<std::uint8_t> dropped(loaded_.size(), 0);
-    if (protocol_.scope_out_rejected) {
-      for (const auto& item : loaded_.indeterminate) {
-        if (item.problem == data::OutputProblem::kRejectedInput) dropped[item.index] = 1;
-      }
-    }
-    for (std::size_t i = 0; i < loaded_.size(); ++i) {
-      if (dropped[i] == 0) rows.push_back(i);
-    }
+    const std::vector<std::size_t> rows = AnalysisRows();
     const data::CaseTable& table = result_.table;
     if (rows.size() != table.size()) {  // Imputed() drops exactly these rows
       FailureSliceResult broken;
@@ -1101,6 +1154,7 @@ class StudyRunner {
   model::ImageList images_;                                  // the images it runs on
   std::map<std::string, model::ImageQuality> case_quality_;  // by case key, when the model ran
   std::vector<analysis::SliceFeature> slice_features_;       // per loaded_ row
+  std::vector<data::CategoricalColumn> raw_columns_;         // loaded_'s columns before binning
   std::vector<std::pair<std::string, data::CaseTable>> bounding_tables_;
   StudyResult result_;
 };

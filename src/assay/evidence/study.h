@@ -18,6 +18,7 @@
 #include "assay/core/status.h"
 #include "assay/data/audit.h"
 #include "assay/data/case_table.h"
+#include "assay/evidence/deployment.h"
 #include "assay/evidence/protocol.h"
 #include "assay/evidence/stress.h"
 #include "assay/evidence/verdict.h"
@@ -121,6 +122,8 @@ struct StudyResult {
   std::optional<InferenceSummary> inference;  // when assay ran the model
   std::optional<StressResult> stress;         // [stress]
   std::optional<FailureSliceResult> failure_slices;  // [failure_slices]
+  std::optional<ShiftSection> shift;                 // [shift]
+  std::optional<DeploymentSection> deployment;       // [deployment]
   StudyContext context;
 };
 

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
+#include "assay/evidence/shift.h"
+
 namespace assay::evidence {
 namespace {
 
@@ -157,6 +161,154 @@ json SliceMetricJson(const analysis::SliceMetricResult& r) {
           {"q_value", r.q_value}};
 }
 
+json OptionalNumber(const std::optional<double>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+json LabelFreeMetricJson(const stats::LabelFreeMetric& metric) {
+  if (!std::isfinite(metric.estimate)) return {{"estimate", nullptr}, {"ci", nullptr}};
+  return {{"estimate", metric.estimate}, {"ci", IntervalJson(metric.interval)}};
+}
+
+json HosmerLemeshowJson(const stats::HosmerLemeshow& test) {
+  return {{"statistic", test.statistic},
+          {"degrees_of_freedom", test.degrees_of_freedom},
+          {"p_value", test.p_value},
+          {"groups", test.groups}};
+}
+
+// deployment.score: CBPE and ATC on the profile's scores, the calibration they rest on.
+json LabelFreeJson(const LabelFreeSection& section) {
+  json out = {{"score_column", section.score_column},
+              {"reference_cases", section.reference_cases},
+              {"target_cases", section.target_cases},
+              {"target_missing", section.target_missing},
+              {"not_evaluable",
+               section.not_evaluable.empty() ? json(nullptr) : json(section.not_evaluable)},
+              {"assumption",
+               "valid when P(truth | score) is the same at the site as in the evidence "
+               "(covariate shift); a concept or label shift biases both estimates, and "
+               "nothing without labels can detect it"}};
+  if (section.calibration) {
+    const stats::ReferenceCalibration& c = *section.calibration;
+    json calibration = {
+        {"scores_are_probabilities", c.scores_are_probabilities},
+        {"calibrated", c.calibrated},
+        {"hosmer_lemeshow",
+         c.hosmer_lemeshow ? HosmerLemeshowJson(*c.hosmer_lemeshow) : json(nullptr)},
+        {"map",
+         {{"intercept", c.map_intercept},
+          {"slope", c.map_slope},
+          {"on_logit", c.map_on_logit},
+          {"hosmer_lemeshow", HosmerLemeshowJson(c.map_fit)}}},
+        {"note", c.note}};
+    if (c.recalibration) {
+      calibration["slope"] = {{"estimate", c.recalibration->slope.estimate},
+                              {"ci", IntervalJson(c.recalibration->slope.interval)}};
+      calibration["calibration_in_the_large"] = {
+          {"estimate", c.recalibration->calibration_in_the_large.estimate},
+          {"ci", IntervalJson(c.recalibration->calibration_in_the_large.interval)}};
+    }
+    out["calibration"] = std::move(calibration);
+  }
+  json estimates = json::array();
+  for (const LabelFreeThreshold& e : section.estimates) {
+    estimates.push_back({{"endpoints", e.endpoints},
+                         {"threshold", e.threshold},
+                         {"validated",
+                          {{"sensitivity", e.validated_sensitivity},
+                           {"specificity", e.validated_specificity},
+                           {"accuracy", e.validated_accuracy}}},
+                         {"cbpe",
+                          {{"sensitivity", LabelFreeMetricJson(e.cbpe.sensitivity)},
+                           {"specificity", LabelFreeMetricJson(e.cbpe.specificity)},
+                           {"accuracy", LabelFreeMetricJson(e.cbpe.accuracy)},
+                           {"ppv", LabelFreeMetricJson(e.cbpe.positive_predictive_value)},
+                           {"npv", LabelFreeMetricJson(e.cbpe.negative_predictive_value)},
+                           {"prevalence", LabelFreeMetricJson(e.cbpe.prevalence)},
+                           {"auc", LabelFreeMetricJson(e.cbpe.auc)}}},
+                         {"atc",
+                          {{"confidence_threshold", e.atc.confidence_threshold},
+                           {"reference_accuracy", e.atc.reference_accuracy},
+                           {"accuracy", LabelFreeMetricJson(e.atc.accuracy)}}}});
+  }
+  out["estimates"] = std::move(estimates);
+  return out;
+}
+
+// [deployment]: strata with coverage, expected performance, risks.
+json DeploymentJson(const DeploymentSection& section) {
+  json out = {{"profile", section.profile.empty() ? json(nullptr) : json(section.profile)},
+              {"source", section.profile.empty() ? "declared_mix" : "profile"},
+              {"profile_cases", Optional(section.profile_cases)}};
+  if (!section.skipped.empty()) {
+    out["skipped"] = section.skipped;
+    return out;
+  }
+  const analysis::ReadinessResult& r = section.readiness;
+  json strata = json::array(), expected = json::array(), risks = json::array();
+  for (const analysis::Stratum& stratum : r.strata) {
+    json metrics = json::array();
+    for (const analysis::StratumMetric& m : stratum.metrics) {
+      metrics.push_back({{"endpoint", m.endpoint},
+                         {"metric", m.metric},
+                         {"successes", m.successes},
+                         {"trials", m.trials},
+                         {"estimate", OptionalNumber(m.estimate)},
+                         {"ci", IntervalJson(m.ci)},
+                         {"coverage", m.coverage},
+                         {"cases_needed", Optional(m.cases_needed)},
+                         {"cases_needed_basis", m.cases_needed_basis},
+                         {"deficit", OptionalNumber(m.deficit)},
+                         {"risk", OptionalNumber(m.risk)}});
+    }
+    strata.push_back({{"dimension", stratum.dimension},
+                      {"level", stratum.level},
+                      {"deployment_share", stratum.deployment_share},
+                      {"deployment_cases", Optional(stratum.deployment_cases)},
+                      {"evidence_cases", stratum.evidence_cases},
+                      {"evidence_positives", stratum.evidence_positives},
+                      {"evidence_share", stratum.evidence_share},
+                      {"metrics", std::move(metrics)}});
+  }
+  for (const analysis::ExpectedPerformance& e : r.expected) {
+    expected.push_back({{"dimension", e.dimension},
+                        {"endpoint", e.endpoint},
+                        {"metric", e.metric},
+                        {"validated", e.validated},
+                        {"validated_ci", IntervalJson(e.validated_ci)},
+                        {"expected", OptionalNumber(e.expected)},
+                        {"expected_ci", IntervalJson(e.expected_ci)},
+                        {"uncovered_share", e.uncovered_share}});
+  }
+  for (const analysis::RiskEntry& e : r.risks) {
+    risks.push_back({{"dimension", e.dimension},
+                     {"level", e.level},
+                     {"endpoint", e.endpoint},
+                     {"metric", e.metric},
+                     {"deployment_share", e.deployment_share},
+                     {"deficit", OptionalNumber(e.deficit)},
+                     {"risk", OptionalNumber(e.risk)},
+                     {"coverage", e.coverage}});
+  }
+  out["method"] =
+      "strata of each dimension with their deployment share and evidence; coverage against the "
+      "endpoint's goal (else the interval half-width); expected performance reweighted by "
+      "deployment share x the stratum's prevalence in the evidence, Poisson-bootstrap "
+      "percentile interval; risk = deficit against the validated estimate x deployment share";
+  out["level"] = r.options.level;
+  out["minimum_class_cases"] = r.options.minimum_class_cases;
+  out["maximum_half_width"] = r.options.maximum_half_width;
+  out["power"] = r.options.power;
+  out["bootstrap"] = r.options.bootstrap;
+  out["strata"] = std::move(strata);
+  out["expected"] = std::move(expected);
+  out["risks"] = std::move(risks);
+  out["notes"] = section.notes;
+  if (section.label_free) out["label_free"] = LabelFreeJson(*section.label_free);
+  return out;
+}
+
 // [failure_slices]: what was searched, how, and the slices found, best first.
 json FailureSlicesJson(const FailureSliceResult& result) {
   const analysis::SliceSearchResult& search = result.search;
@@ -263,6 +415,12 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
   }
   if (study.stress) document["stress"] = StressJson(*study.stress);
   if (study.failure_slices) document["failure_slices"] = FailureSlicesJson(*study.failure_slices);
+  if (study.shift) {
+    json shift = ShiftToJson(study.shift->result, study.shift->domain);
+    shift["target"] = study.shift->target;
+    document["shift"] = std::move(shift);
+  }
+  if (study.deployment) document["deployment"] = DeploymentJson(*study.deployment);
   document["gates"] = std::move(gates);
   document["endpoints"] = std::move(endpoints);
   document["subgroup_results"] = std::move(subgroups);

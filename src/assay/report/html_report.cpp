@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <optional>
 #include <string_view>
 
@@ -646,11 +647,182 @@ std::optional<Section> FailureSliceSection(ReportContext& context) {
   return Section{"failure_slices", "Failure slices", std::move(body)};
 }
 
+// The last part of a path: the report names files, not the folders of the machine it ran on.
+std::string FileName(const json& path) {
+  if (!path.is_string()) return "&ndash;";
+  return EscapeHtml(std::filesystem::path(path.get<std::string>()).filename().string());
+}
+
+// Shift: how the deployment population differs from the evidence, attribute by attribute.
+std::optional<Section> ShiftSection(ReportContext& context) {
+  const json& shift = Member(context.evidence, "shift");
+  if (!shift.is_object()) return std::nullopt;
+  std::string body = fmt::format(
+      "<p>The evidence's cases against <b>{}</b>. An attribute is <i>shifted</i> when its "
+      "difference is significant after {} adjustment at {} and its population stability index "
+      "reaches {}; <i>minor</i> when significant but smaller, as some difference always is in a "
+      "large enough cohort.</p>\n<table>\n",
+      FileName(Member(shift, "target")), Text(Member(shift, "multiplicity")),
+      Number(Member(shift, "alpha")), Number(Member(shift, "psi_threshold")));
+  body += Row({"attribute", "status", "test", "adjusted p", "PSI", "interval",
+               "total variation / Wasserstein", "median: evidence &rarr; target", "missing"},
+              true);
+  for (const auto& a : Member(shift, "attributes")) {
+    const json& tv = Member(a, "total_variation");
+    const json& p = Member(a, "adjusted_p");
+    body +=
+        Row({"<b>" + Text(Member(a, "name")) + "</b>", Badge(ValueOr(a, "status", "")),
+             Text(Member(a, "test")),
+             p.is_number() ? fmt::format("{:.2g}", p.get<double>()) : "&ndash;",
+             Number(Member(a, "psi")), Interval(Member(a, "psi_ci")),
+             tv.is_number() ? Number(tv) : Number(Member(a, "wasserstein")),
+             Member(a, "reference_median").is_number()
+                 ? Number(Member(a, "reference_median")) + " &rarr; " +
+                       Number(Member(a, "target_median"))
+                 : "&ndash;",
+             Number(Member(a, "reference_missing")) + " / " + Number(Member(a, "target_missing"))});
+  }
+  body += "</table>\n";
+  const json& domain = Member(shift, "domain_classifier");
+  if (Member(domain, "auc").is_number()) {
+    std::string strongest;
+    for (const auto& feature : Member(domain, "strongest")) {
+      if (!strongest.empty()) strongest += ", ";
+      strongest += Text(Member(feature, "feature"));
+    }
+    body += fmt::format(
+        "<p>A classifier told the two populations apart with a cross-validated AUC of <b>{}</b> "
+        "({}); 0.5 means indistinguishable. Strongest features: {}.</p>\n",
+        Number(Member(domain, "auc")), Interval(Member(domain, "auc_ci")),
+        strongest.empty() ? "&ndash;" : strongest);
+  }
+  return Section{"shift", "Distribution shift", std::move(body)};
+}
+
+// deployment.label_free: CBPE and ATC on the site's scores beside the validated figures.
+std::string LabelFreeTable(const json& found) {
+  if (!found.is_object()) return "";
+  std::string body = "<h3>Expected performance from the site's scores, without labels</h3>\n";
+  if (const json& reason = Member(found, "not_evaluable"); reason.is_string()) {
+    return body + "<p><b>Not evaluable:</b> " + Text(reason) + ".</p>\n";
+  }
+  const json& calibration = Member(found, "calibration");
+  body += fmt::format(
+      "<p>{} scores at the site ({} without one), read as probabilities through the evidence's "
+      "{} cases with a score of the model's own. <b>Calibration on the evidence:</b> {}. "
+      "<b>Assumption:</b> {}.</p>\n",
+      Number(Member(found, "target_cases")), Number(Member(found, "target_missing")),
+      Number(Member(found, "reference_cases")), Text(Member(calibration, "note")),
+      Text(Member(found, "assumption")));
+  body += "<table>\n" + Row({"threshold", "metric", "validated (evidence)", "CBPE at the site",
+                             "interval", "ATC at the site", "interval"},
+                            true);
+  for (const auto& e : Member(found, "estimates")) {
+    const json& cbpe = Member(e, "cbpe");
+    const json& validated = Member(e, "validated");
+    for (const char* metric : {"sensitivity", "specificity", "accuracy", "auc"}) {
+      const json& estimate = Member(cbpe, metric);
+      const bool atc = std::string_view(metric) == "accuracy";
+      const json& atc_accuracy = Member(Member(e, "atc"), "accuracy");
+      body += Row({Number(Member(e, "threshold")) + " (" + Text(Member(e, "endpoints")) + ")",
+                   metric, Number(Member(validated, metric)),
+                   "<b>" + Number(Member(estimate, "estimate")) + "</b>",
+                   Interval(Member(estimate, "ci")),
+                   atc ? Number(Member(atc_accuracy, "estimate")) : "&ndash;",
+                   atc ? Interval(Member(atc_accuracy, "ci")) : "&ndash;"});
+    }
+  }
+  return body + "</table>\n";
+}
+
+// Deployment readiness: coverage of each deployment stratum, expected performance, risks.
+std::optional<Section> DeploymentSection(ReportContext& context) {
+  const json& deployment = Member(context.evidence, "deployment");
+  if (!deployment.is_object()) return std::nullopt;
+  const std::string source =
+      Member(deployment, "profile").is_string()
+          ? fmt::format("the profile <b>{}</b> ({} cases)", FileName(Member(deployment, "profile")),
+                        Number(Member(deployment, "profile_cases")))
+          : std::string("the declared mix of the protocol");
+  if (const json& skipped = Member(deployment, "skipped"); skipped.is_string()) {
+    return Section{"deployment", "Deployment readiness",
+                   "<p><b>Not assessed:</b> " + Text(skipped) + ".</p>"};
+  }
+  std::string body = fmt::format(
+      "<p>Where the model would be deployed, from {}, cut into strata. Each stratum is judged "
+      "against each endpoint's goal: <i>covered</i> when its interval lies above the goal (or, "
+      "without a goal, is within &plusmn;{}), <i>thin</i> when there are too few cases to "
+      "judge, <i>below goal</i> when its interval lies below, <i>not covered</i> when the "
+      "evidence has none of its cases.</p>\n",
+      source, Number(Member(deployment, "maximum_half_width"), 2));
+  body += Plot(context, CoverageSpec(context.evidence));
+  body += "<h3>Expected performance in deployment</h3>\n<table>\n" +
+          Row({"reweighted by", "endpoint", "validated", "interval", "expected in deployment",
+               "interval", "share without evidence"},
+              true);
+  for (const auto& e : Member(deployment, "expected")) {
+    const json& uncovered = Member(e, "uncovered_share");
+    body += Row({Text(Member(e, "dimension")), Text(Member(e, "endpoint")),
+                 Number(Member(e, "validated")), Interval(Member(e, "validated_ci")),
+                 "<b>" + Number(Member(e, "expected")) + "</b>", Interval(Member(e, "expected_ci")),
+                 uncovered.is_number() ? fmt::format("{:.1f}%", 100 * uncovered.get<double>())
+                                       : "&ndash;"});
+  }
+  body += "</table>\n";
+  body += LabelFreeTable(Member(deployment, "label_free"));
+  body += "<h3>Risk ranking</h3>\n";
+  const json& risks = Member(deployment, "risks");
+  if (risks.empty()) {
+    body += "<p>No deployed stratum is worse than the evidence as a whole.</p>\n";
+  } else {
+    body +=
+        "<p>Strata without evidence first (their risk is unknown), then by deficit "
+        "&times; deployment share.</p>\n<table>\n" +
+        Row({"#", "stratum", "endpoint", "deployment share", "deficit", "risk", "coverage"}, true);
+    int rank = 0;
+    for (const auto& r : risks) {
+      const json& share = Member(r, "deployment_share");
+      body +=
+          Row({std::to_string(++rank),
+               Text(Member(r, "dimension")) + " = <b>" + Text(Member(r, "level")) + "</b>",
+               Text(Member(r, "endpoint")),
+               share.is_number() ? fmt::format("{:.1f}%", 100 * share.get<double>()) : "&ndash;",
+               Number(Member(r, "deficit")), Number(Member(r, "risk")),
+               Badge(ValueOr(r, "coverage", ""))});
+      if (rank == 20) break;
+    }
+    body += "</table>\n";
+  }
+  body += "<h3>Every stratum</h3>\n<table>\n" +
+          Row({"stratum", "deployment share", "evidence cases", "endpoint", "estimate", "interval",
+               "coverage", "cases needed"},
+              true);
+  for (const auto& stratum : Member(deployment, "strata")) {
+    const json& share = Member(stratum, "deployment_share");
+    for (const auto& m : Member(stratum, "metrics")) {
+      const json& needed = Member(m, "cases_needed");
+      body +=
+          Row({Text(Member(stratum, "dimension")) + " = " + Text(Member(stratum, "level")),
+               share.is_number() ? fmt::format("{:.1f}%", 100 * share.get<double>()) : "&ndash;",
+               Number(Member(stratum, "evidence_cases")), Text(Member(m, "endpoint")),
+               Number(Member(m, "estimate")), Interval(Member(m, "ci")),
+               Badge(ValueOr(m, "coverage", "")),
+               needed.is_number() ? fmt::format("{} more ({})", Number(needed),
+                                                Text(Member(m, "cases_needed_basis")))
+                                  : "&ndash;"});
+    }
+  }
+  body += "</table>\n";
+  for (const auto& note : Member(deployment, "notes"))
+    body += "<p class=\"muted\">" + Text(note) + "</p>\n";
+  return Section{"deployment", "Deployment readiness", std::move(body)};
+}
+
 // The report's sections, in reading order. A later capability adds its builder here.
 constexpr SectionBuilder kSections[] = {
     SummarySection, IdentitySection,    CaseFlowSection, AuditSection,  EndpointSection,
     RocSection,     CalibrationSection, SubgroupSection, StressSection, FailureSliceSection,
-    ScoreSection,   CountSection,       MethodsSection,
+    ShiftSection,   DeploymentSection,  ScoreSection,    CountSection,  MethodsSection,
 };
 
 constexpr const char* kStyle = R"(

@@ -133,13 +133,17 @@ ScoreHistogram MakeScoreHistogram(const std::vector<double>& positive_scores,
 }
 
 VerdictStyle StyleOf(std::string_view word) {
-  if (word == "supported" || word == "consistent" || word == "sufficient" || word == "passed") {
+  if (word == "supported" || word == "consistent" || word == "sufficient" || word == "passed" ||
+      word == "covered") {
     return {"#009E73", "circle", "\u2714"};
   }
-  if (word == "not_supported" || word == "signal" || word == "contradicted" || word == "failed") {
+  if (word == "not_supported" || word == "signal" || word == "contradicted" || word == "failed" ||
+      word == "below_goal" || word == "not_covered" || word == "shifted") {
     return {"#D55E00", "cross", "\u2716"};
   }
-  if (word == "inconclusive" || word == "insufficient") return {kOrange, "diamond", "?"};
+  if (word == "inconclusive" || word == "insufficient" || word == "thin" || word == "minor") {
+    return {kOrange, "diamond", "?"};
+  }
   return {kGrey, "square", "\u2013"};
 }
 
@@ -450,6 +454,60 @@ json SubgroupCountsSpec(const json& evidence) {
         {"scale", {{"domain", {"positives", "negatives"}}, {"range", {kOrange, kBlue}}}}}},
       {"tooltip",
        json::array({{{"field", "subgroup"}}, {{"field", "class"}}, {{"field", "cases"}}})}};
+  return spec;
+}
+
+json CoverageSpec(const json& evidence) {
+  const json& deployment = Member(evidence, "deployment");
+  json values = json::array();
+  for (const auto& stratum : Member(deployment, "strata")) {
+    const double share = NumberOr(Member(stratum, "deployment_share"), 0.0);
+    const std::string label =
+        fmt::format("{} = {} ({:.0f}% of deployment)", ValueOr(stratum, "dimension", ""),
+                    ValueOr(stratum, "level", ""), 100.0 * share);
+    for (const auto& metric : Member(stratum, "metrics")) {
+      const json& estimate = Member(metric, "estimate");
+      const std::string text = estimate.is_number()
+                                   ? fmt::format("{:.2f} (n={})", estimate.get<double>(),
+                                                 NumberOr(Member(metric, "trials"), 0.0))
+                                   : std::string("no cases");
+      values.push_back({{"stratum", label},
+                        {"endpoint", ValueOr(metric, "endpoint", "")},
+                        {"coverage", ValueOr(metric, "coverage", "")},
+                        {"text", text},
+                        {"cases_needed", Member(metric, "cases_needed")}});
+    }
+  }
+  if (values.empty()) return nullptr;
+  json spec = Base("Evidence coverage of the deployment",
+                   "Deployment strata against each endpoint: coverage status, the estimate and "
+                   "the cases it rests on");
+  spec["height"] = json{{"step", 20}};
+  spec["width"] = json{{"step", 150}};
+  spec["data"] = {{"values", values}};
+  const json y = {{"field", "stratum"}, {"type", "nominal"}, {"sort", nullptr}, {"title", nullptr}};
+  const json x = {{"field", "endpoint"},
+                  {"type", "nominal"},
+                  {"title", nullptr},
+                  {"axis", {{"orient", "top"}, {"labelAngle", 0}}}};
+  spec["layer"] = json::array(
+      {{{"mark", "rect"},
+        {"encoding",
+         {{"y", y},
+          {"x", x},
+          {"color",
+           {{"field", "coverage"},
+            {"type", "nominal"},
+            {"scale",
+             {{"domain", {"covered", "thin", "below_goal", "not_covered", "not_deployed"}},
+              {"range", {"#009E73", kOrange, "#D55E00", "#8B0000", "#DDDDDD"}}}}}},
+          {"tooltip", json::array({{{"field", "stratum"}},
+                                   {{"field", "endpoint"}},
+                                   {{"field", "coverage"}},
+                                   {{"field", "text"}, {"title", "estimate"}},
+                                   {{"field", "cases_needed"}, {"title", "cases needed"}}})}}}},
+       {{"mark", {{"type", "text"}, {"fontSize", 10}}},
+        {"encoding", {{"y", y}, {"x", x}, {"text", {{"field", "text"}}}}}}});
   return spec;
 }
 

@@ -84,4 +84,8 @@ nlohmann::json SubgroupCountsSpec(const nlohmann::json& evidence);
 // clean images), with the goal line. Null without a `stress` section.
 nlohmann::json StressSpec(const nlohmann::json& evidence, const std::string& endpoint);
 
+// Deployment strata (rows) against the endpoints judged in them (columns), coloured
+// by coverage, with each stratum's estimate and cases. Null without `deployment`.
+nlohmann::json CoverageSpec(const nlohmann::json& evidence);
+
 }  // namespace assay::report

@@ -1,17 +1,21 @@
 // `assay shift`: how a target cohort differs from the reference cohort the
-// evidence comes from, attribute by attribute, with tests and effect sizes.
+// evidence comes from, attribute by attribute, with tests and effect sizes, and
+// in the model's embeddings by the MMD test.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "assay/analysis/domain_classifier.h"
 #include "assay/analysis/shift.h"
 #include "assay/cli/commands.h"
 #include "assay/evidence/shift.h"
+#include "assay/stats/mmd.h"
 
 namespace assay::cli {
 namespace {
@@ -22,7 +26,19 @@ struct ShiftArguments {
   std::string multiplicity = "holm";
   analysis::ShiftOptions options;
   analysis::DomainClassifierOptions domain;
+  bool embeddings = false;
+  stats::MmdOptions mmd;
 };
+
+// The MMD test on the tables' embeddings, run first: its input errors are the quickest found.
+Result<std::optional<evidence::EmbeddingShift>> RunEmbeddingTest(const ShiftArguments& arguments) {
+  if (!arguments.embeddings) return std::optional<evidence::EmbeddingShift>();
+  stats::MmdOptions options = arguments.mmd;
+  options.seed = arguments.options.seed;
+  auto shift = evidence::CompareEmbeddings(arguments.reference, arguments.target, options);
+  if (!shift.ok()) return shift.status();
+  return std::optional<evidence::EmbeddingShift>(*shift);
+}
 
 int ShiftCommand(const ShiftArguments& arguments, const std::string& command_line) {
   analysis::ShiftOptions options = arguments.options;
@@ -33,16 +49,29 @@ int ShiftCommand(const ShiftArguments& arguments, const std::string& command_lin
                     arguments.multiplicity)));
   }
   options.multiplicity = *multiplicity;
-  auto samples =
-      evidence::LoadShiftSamples(arguments.reference, arguments.target, arguments.columns);
-  if (!samples.ok()) return ReportFailure(samples.status());
-  const analysis::ShiftResult result = analysis::CompareCohorts(*samples, options);
+  if (arguments.columns.empty() && !arguments.embeddings) {
+    return ReportFailure(InvalidInput("nothing to compare: name a --column, or give --embeddings"));
+  }
+  const auto embeddings = RunEmbeddingTest(arguments);
+  if (!embeddings.ok()) return ReportFailure(embeddings.status());
+
+  // The attributes, when any is named (without, the classifier notes "no attribute").
+  std::vector<analysis::ShiftSample> samples;
+  if (!arguments.columns.empty()) {
+    auto loaded =
+        evidence::LoadShiftSamples(arguments.reference, arguments.target, arguments.columns);
+    if (!loaded.ok()) return ReportFailure(loaded.status());
+    samples = std::move(*loaded);
+  }
+  const analysis::ShiftResult result = analysis::CompareCohorts(samples, options);
   analysis::DomainClassifierOptions domain_options = arguments.domain;
   domain_options.seed = options.seed;
   const analysis::DomainClassifierResult domain =
-      analysis::ClassifyDomains(*samples, domain_options);
+      analysis::ClassifyDomains(samples, domain_options);
+
+  const evidence::EmbeddingShift* mmd = embeddings->has_value() ? &**embeddings : nullptr;
   if (!arguments.out.empty()) {
-    nlohmann::json document = evidence::ShiftToJson(result, domain);
+    nlohmann::json document = evidence::ShiftToJson(result, domain, mmd);
     document["tool"] = {{"name", "assay"}, {"version", ASSAY_VERSION}};
     document["created"] = UtcNow();
     document["command"] = command_line;
@@ -51,7 +80,7 @@ int ShiftCommand(const ShiftArguments& arguments, const std::string& command_lin
     if (Status status = WriteOutputFile(arguments.out, document.dump(1) + "\n"); !status.ok())
       return ReportFailure(status);
   }
-  std::fputs(evidence::FormatShift(result, domain).c_str(), stdout);
+  std::fputs(evidence::FormatShift(result, domain, mmd).c_str(), stdout);
   std::fflush(stdout);
   if (!arguments.out.empty()) spdlog::info("wrote {}", arguments.out);
   return 0;
@@ -67,8 +96,7 @@ Runner AddShiftCommand(CLI::App& app) {
       ->required();
   command->add_option("--target", arguments->target, "Target cohort's cases (CSV/JSONL)")
       ->required();
-  command->add_option("--column", arguments->columns, "An attribute to compare (repeatable)")
-      ->required();
+  command->add_option("--column", arguments->columns, "An attribute to compare (repeatable)");
   command
       ->add_option("--alpha", arguments->options.alpha,
                    "Significance level after multiplicity adjustment (default 0.05)")
@@ -84,11 +112,24 @@ Runner AddShiftCommand(CLI::App& app) {
                    "Poisson-bootstrap replicates of the effect sizes (default 200)")
       ->check(CLI::Range(10, 100000));
   command->add_option("--seed", arguments->options.seed,
-                      "Seed of the bootstrap, the classifier's folds and subsample");
+                      "Seed of every random draw: bootstrap, classifier folds and subsample, "
+                      "MMD test subsample and permutations");
   command
       ->add_option("--classifier-cases", arguments->domain.maximum_per_cohort,
                    "Cases per cohort the domain classifier uses at most (default 50000)")
       ->check(CLI::Range(100, 10000000));
+  command->add_flag("--embeddings", arguments->embeddings,
+                    "Compare the columns embedding_0, embedding_1, ... of both tables by the MMD "
+                    "test (alone or with --column)");
+  command
+      ->add_option("--mmd-permutations", arguments->mmd.permutations,
+                   "Permutations of the MMD test's p-value (default 1000)")
+      ->check(CLI::Range(1, 100000));
+  command
+      ->add_option("--mmd-max-cases", arguments->mmd.maximum_per_cohort,
+                   "Cases per cohort the MMD test uses at most (default 2000; memory 4 (2N)^2 "
+                   "bytes)")
+      ->check(CLI::Range(10, 10000));
   command->add_option("--out", arguments->out, "Write the comparison as JSON to FILE");
   return [arguments](const std::string& command_line) {
     return ShiftCommand(*arguments, command_line);

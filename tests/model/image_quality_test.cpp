@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -56,6 +57,42 @@ TEST(MeasureQuality, BlurLowersSharpnessAndFlatImagesHaveNone) {
   EXPECT_TRUE(std::isnan(MeasureQuality(flat).noise));
   const Image tiny{2, 2, 1, {1, 2, 3, 4}};
   EXPECT_TRUE(std::isnan(MeasureQuality(tiny).sharpness));
+}
+
+TEST(MeasureStatistics, OneFrameAgreesWithMeasureQualityAndSkipsNonFiniteValues) {
+  Image image = NoisyRamp(20.0, 3);
+  const ImageQuality quality = MeasureQuality(image);
+  const ImageStatistics one = MeasureStatistics(
+      {.frames = 1, .rows = 128, .columns = 128, .channels = 1, .values = image.values});
+  EXPECT_DOUBLE_EQ(one.quality.noise, quality.noise);
+  EXPECT_DOUBLE_EQ(one.quality.sharpness, quality.sharpness);
+  EXPECT_EQ(one.finite_values, 128u * 128u);
+
+  // Two frames: a copy of the first, and the first shifted up by 100. The shift moves the
+  // percentiles and the mean but neither the noise (relative to a wider range) nor the Laplacian.
+  std::vector<float> stacked = image.values;
+  for (float v : image.values) stacked.push_back(v + 100.0f);
+  const ImageStatistics clean = MeasureStatistics(
+      {.frames = 2, .rows = 128, .columns = 128, .channels = 1, .values = stacked});
+  EXPECT_NEAR(clean.quality.noise * (clean.p95 - clean.p5), quality.noise * Range(image), 0.5);
+  EXPECT_NEAR(clean.quality.sharpness * (clean.p95 - clean.p5), quality.sharpness * Range(image),
+              1e-4 * quality.sharpness * Range(image));
+
+  // A value that is not finite is left out of the moments.
+  stacked[5] = std::numeric_limits<float>::quiet_NaN();
+  const ImageStatistics two = MeasureStatistics(
+      {.frames = 2, .rows = 128, .columns = 128, .channels = 1, .values = stacked});
+  EXPECT_EQ(two.finite_values, 2u * 128u * 128u - 1u);
+  double sum = 0.0;
+  for (std::size_t i = 0; i < stacked.size(); ++i) {
+    if (i != 5) sum += stacked[i];
+  }
+  EXPECT_NEAR(two.mean, sum / static_cast<double>(two.finite_values), 1e-9);
+
+  const ImageStatistics wrong_size = MeasureStatistics(
+      {.frames = 3, .rows = 128, .columns = 128, .channels = 1, .values = image.values});
+  EXPECT_TRUE(std::isnan(wrong_size.mean));
+  EXPECT_EQ(wrong_size.finite_values, 0u);
 }
 
 }  // namespace

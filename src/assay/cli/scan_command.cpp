@@ -28,6 +28,7 @@ struct ScanArguments {
   std::string secret_file;
   std::string vendor_aliases;
   bool pixel_hash = false;
+  bool image_statistics = false;
 };
 
 constexpr std::size_t kMinimumSecretBytes = 16;
@@ -95,6 +96,7 @@ int ScanCommand(const ScanArguments& arguments) {
   options.level = *level;
   options.extra_attributes = arguments.tags;
   options.pixel_hash = arguments.pixel_hash;
+  options.image_statistics = arguments.image_statistics;
   if (!arguments.vendor_aliases.empty()) {
     if (Status added = options.vendors.AddFile(arguments.vendor_aliases); !added.ok()) {
       return ReportFailure(added);
@@ -142,6 +144,9 @@ Runner AddScanCommand(CLI::App& app) {
   command->add_flag("--pixel-hash", arguments->pixel_hash,
                     "Also decode every image and write the SHA-256 of its pixel values "
                     "(finds duplicates stored under other UIDs; reads every file whole)");
+  command->add_flag("--image-stats", arguments->image_statistics,
+                    "Also decode every image and write statistics of its pixel values (mean, "
+                    "SD, 5th and 95th percentiles, noise, sharpness; reads every file whole)");
   return [arguments](const std::string&) { return ScanCommand(*arguments); };
 }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -18,6 +19,7 @@
 #include "assay/io/csv_writer.h"
 #include "assay/io/dicom_header.h"
 #include "assay/io/dicom_pixels.h"
+#include "assay/model/image.h"
 
 namespace assay::data {
 namespace {
@@ -179,17 +181,71 @@ std::string RedactedPath(std::string path, const std::optional<std::string>& id,
   return path;
 }
 
-// The SHA-256 of an image's decoded modality values (with its dimensions),
-// or the reason it cannot be decoded. Equal digests mean equal images
-// whatever the transfer syntax they were stored in (lossless ones).
-std::pair<std::string, std::string> PixelDigest(const std::string& path) {
-  auto image = io::LoadDicomPixels(path, io::PixelValues::kModality);
-  if (!image.ok()) return {"", image.status().message()};
+// Columns of --image-stats, written after those of --pixel-hash.
+const std::vector<std::string> kImageStatisticsColumns = {
+    "image_mean",  "image_sd",        "image_p5",    "image_p95",
+    "image_noise", "image_sharpness", "image_error",
+};
+
+// The SHA-256 of an image's decoded modality values (with its dimensions).
+// Equal digests mean equal images whatever the transfer syntax they were
+// stored in (lossless ones).
+std::string PixelDigest(const io::PixelImage& image) {
   std::string bytes =
-      fmt::format("{}x{}x{}x{}:", image->frames, image->rows, image->columns, image->samples);
-  bytes.append(reinterpret_cast<const char*>(image->values.data()),
-               image->values.size() * sizeof(float));
-  return {Sha256(bytes), ""};
+      fmt::format("{}x{}x{}x{}:", image.frames, image.rows, image.columns, image.samples);
+  bytes.append(reinterpret_cast<const char*>(image.values.data()),
+               image.values.size() * sizeof(float));
+  return Sha256(bytes);
+}
+
+// A statistic with nine significant digits; "" when it is not defined.
+std::string Statistic(double value) {
+  return std::isfinite(value) ? fmt::format("{:.9g}", value) : std::string();
+}
+
+// The kImageStatisticsColumns values of a decoded image (model::MeasureStatistics).
+std::vector<std::string> ImageStatisticsValues(const io::PixelImage& image) {
+  const model::ImageStatistics statistics = model::MeasureStatistics({.frames = image.frames,
+                                                                      .rows = image.rows,
+                                                                      .columns = image.columns,
+                                                                      .channels = image.samples,
+                                                                      .values = image.values});
+  if (statistics.finite_values == 0) return {"", "", "", "", "", "", "no finite pixel value"};
+  return {Statistic(statistics.mean),
+          Statistic(statistics.standard_deviation),
+          Statistic(statistics.p5),
+          Statistic(statistics.p95),
+          Statistic(statistics.quality.noise),
+          Statistic(statistics.quality.sharpness),
+          ""};
+}
+
+// Decodes the pixels of the file at `full_path` once and appends the columns of
+// --pixel-hash and --image-stats, as asked. Why the pixels cannot be decoded is
+// written without the file's path (the row has it, with identifiers replaced).
+void AppendPixelColumns(const std::string& full_path, const ScanOptions& options,
+                        std::vector<std::string>& values) {
+  if (!options.pixel_hash && !options.image_statistics) return;
+  const auto image = io::LoadDicomPixels(full_path, io::PixelValues::kModality);
+  std::string error;
+  if (!image.ok()) {
+    error = image.status().message();
+    if (error.starts_with(full_path + ": ")) error.erase(0, full_path.size() + 2);
+    error = ValidUtf8(error);
+  }
+  if (options.pixel_hash) {
+    values.push_back(image.ok() ? PixelDigest(*image) : std::string());
+    values.push_back(error);
+  }
+  if (!options.image_statistics) return;
+  if (!image.ok()) {
+    values.insert(values.end(), kImageStatisticsColumns.size() - 1, std::string());
+    values.push_back(error);
+    return;
+  }
+  std::vector<std::string> statistics = ImageStatisticsValues(*image);
+  values.insert(values.end(), std::make_move_iterator(statistics.begin()),
+                std::make_move_iterator(statistics.end()));
 }
 
 struct Layout {
@@ -255,7 +311,8 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
     }
     const auto& header = std::get<io::DicomHeader>(outcome);
     auto& values = record.instance.values;
-    values.reserve(layout.keywords.size() + 2 + kHarmonizedColumns.size());
+    values.reserve(layout.keywords.size() + 2 + kHarmonizedColumns.size() + 2 +
+                   kImageStatisticsColumns.size());
     for (std::size_t k = 0; k < header.values.size(); ++k) {
       if (k == standard) values.push_back(ValidUtf8(header.transfer_syntax_uid));
       values.push_back(header.values[k] ? ValidUtf8(*header.values[k]) : std::string());
@@ -270,11 +327,7 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
     values.push_back(accession);
     auto harmonized = Harmonize(layout.keywords, values, options.vendors);
     values.insert(values.end(), harmonized.begin(), harmonized.end());
-    if (options.pixel_hash) {
-      auto [digest, error] = PixelDigest((fs::path(directory) / path).string());
-      values.push_back(std::move(digest));
-      values.push_back(ValidUtf8(error));
-    }
+    AppendPixelColumns((fs::path(directory) / path).string(), options, values);
     return record;
   };
   std::vector<FileRecord> records(listing->files.size());
@@ -311,6 +364,10 @@ Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOption
   if (options.pixel_hash) {
     inventory.columns.push_back("pixel_sha256");
     inventory.columns.push_back("pixel_error");
+  }
+  if (options.image_statistics) {
+    inventory.columns.insert(inventory.columns.end(), kImageStatisticsColumns.begin(),
+                             kImageStatisticsColumns.end());
   }
 
   std::vector<InstanceRow> instances;

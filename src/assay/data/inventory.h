@@ -35,6 +35,12 @@ struct ScanOptions {
   // audit finds the same image stored twice under different UIDs. Reads
   // every file whole: much slower than a header scan.
   bool pixel_hash = false;
+  // Also decode the pixels of every readable file (once, with pixel_hash) and
+  // write statistics of its modality values, all frames together, for
+  // comparing cohorts: image_mean, image_sd, image_p5, image_p95,
+  // image_noise, image_sharpness (model::MeasureStatistics) and image_error
+  // (why they are empty). Reads every file whole, like pixel_hash.
+  bool image_statistics = false;
   // Called from worker threads as files are read (files done, and 0: the
   // total is not known while folders are still being listed); thread-safe.
   std::function<void(std::size_t, std::size_t)> progress;
@@ -53,9 +59,10 @@ struct Inventory {
 Result<InventoryLevel> ParseInventoryLevel(const std::string& text);
 
 // Scans `directory` recursively (files in path order; directory links are
-// not followed), reading headers only, in parallel. Fails only when the
-// folder cannot be listed or an attribute is refused; unreadable files are
-// rows with read_status "unreadable".
+// not followed), reading headers only (whole files with pixel_hash or
+// image_statistics), in parallel. Fails only when the folder cannot be
+// listed or an attribute is refused; unreadable files are rows with
+// read_status "unreadable".
 Result<Inventory> ScanDicomFolder(const std::string& directory, const ScanOptions& options);
 
 // The inventory as CSV (RFC 4180, UTF-8), header first.

@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <limits>
 #include <numbers>
+#include <numeric>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
+#include <tuple>
 
 #include "assay/io/dicom_pixels.h"
 #include "assay/io/volume.h"
@@ -200,33 +202,108 @@ Status Preprocess(const Image& image, const ModelSpec& spec, std::span<float> ou
   return Status();
 }
 
-ImageQuality MeasureQuality(const Image& image) {
+namespace {
+
+// The first channel of every pixel: the values themselves for a single-channel image, else a copy
+// kept in `copy`.
+std::span<const float> FirstChannel(std::span<const float> values, std::size_t channels,
+                                    std::vector<float>& copy) {
+  if (channels == 1) return values;
+  copy.resize(values.size() / channels);
+  for (std::size_t i = 0; i < copy.size(); ++i) copy[i] = values[i * channels];
+  return copy;
+}
+
+// Noise and sharpness of `frames` stacked rows x columns frames (at least 3 x 3), relative to
+// `low`..`high`: the absolute responses to Immerkaer's mask summed over the inner pixels of every
+// frame, and the standard deviation of the Laplacian pooled over them.
+ImageQuality FramesQuality(std::span<const float> first, std::size_t frames, std::size_t rows,
+                           std::size_t columns, double low, double high) {
   ImageQuality quality;
-  if (image.rows < 3 || image.columns < 3 || image.values.empty()) return quality;
-  std::vector<float> first(image.rows * image.columns);
-  for (std::size_t i = 0; i < first.size(); ++i) first[i] = image.values[i * image.channels];
-  const auto [low, high] = Percentiles(first, 5.0, 95.0);
   const double range = high - low;
   if (!(range > 0.0) || !std::isfinite(range)) return quality;
-  cv::Mat pixels;
-  cv::Mat(static_cast<int>(image.rows), static_cast<int>(image.columns), CV_32F, first.data())
-      .convertTo(pixels, CV_64F);
   // Immerkaer's mask is the difference of two Laplacians; it cancels image structure
   // up to second order, leaving the noise.
   const cv::Mat mask = (cv::Mat_<double>(3, 3) << 1, -2, 1, -2, 4, -2, 1, -2, 1);
-  cv::Mat response;
-  cv::filter2D(pixels, response, CV_64F, mask);
-  const cv::Rect inner(1, 1, pixels.cols - 2, pixels.rows - 2);
-  const double inner_pixels = static_cast<double>(inner.area());
-  const double sigma = std::sqrt(std::numbers::pi / 2.0) / (6.0 * inner_pixels) *
-                       cv::sum(cv::abs(response(inner)))[0];
-  cv::Mat laplacian;
-  cv::Laplacian(pixels, laplacian, CV_64F);
-  cv::Scalar mean, deviation;
-  cv::meanStdDev(laplacian(inner), mean, deviation);
+  const cv::Rect inner(1, 1, static_cast<int>(columns) - 2, static_cast<int>(rows) - 2);
+  double absolute_sum = 0.0;
+  std::vector<double> means, deviations;
+  for (std::size_t frame = 0; frame < frames; ++frame) {
+    const auto frame_values = first.subspan(frame * rows * columns, rows * columns);
+    cv::Mat pixels(static_cast<int>(rows), static_cast<int>(columns), CV_64F);
+    std::copy(frame_values.begin(), frame_values.end(), pixels.ptr<double>());
+    cv::Mat response;
+    cv::filter2D(pixels, response, CV_64F, mask);
+    absolute_sum += cv::sum(cv::abs(response(inner)))[0];
+    cv::Mat laplacian;
+    cv::Laplacian(pixels, laplacian, CV_64F);
+    cv::Scalar mean, deviation;
+    cv::meanStdDev(laplacian(inner), mean, deviation);
+    means.push_back(mean[0]);
+    deviations.push_back(deviation[0]);
+  }
+
+  const double inner_pixels = static_cast<double>(inner.area()) * static_cast<double>(frames);
+  const double sigma = std::sqrt(std::numbers::pi / 2.0) / (6.0 * inner_pixels) * absolute_sum;
+  // Frames of equal size pool as the mean of their variances plus the variance of their means.
+  double deviation = deviations.front();
+  if (frames > 1) {
+    const double grand_mean =
+        std::accumulate(means.begin(), means.end(), 0.0) / static_cast<double>(frames);
+    double variance = 0.0;
+    for (std::size_t frame = 0; frame < frames; ++frame) {
+      const double offset = means[frame] - grand_mean;
+      variance += deviations[frame] * deviations[frame] + offset * offset;
+    }
+    deviation = std::sqrt(variance / static_cast<double>(frames));
+  }
   quality.noise = sigma / range;
-  quality.sharpness = deviation[0] / range;
+  quality.sharpness = deviation / range;
   return quality;
+}
+
+}  // namespace
+
+ImageQuality MeasureQuality(const Image& image) {
+  if (image.rows < 3 || image.columns < 3 || image.values.empty()) return {};
+  std::vector<float> copy;
+  const std::span<const float> first = FirstChannel(image.values, image.channels, copy);
+  const auto [low, high] = Percentiles(first, 5.0, 95.0);
+  return FramesQuality(first, 1, image.rows, image.columns, low, high);
+}
+
+ImageStatistics MeasureStatistics(const FrameStack& image) {
+  ImageStatistics statistics;
+  const std::size_t plane = image.rows * image.columns;
+  if (image.channels == 0 || image.values.size() != image.frames * plane * image.channels) {
+    return statistics;
+  }
+  std::vector<float> copy;
+  const std::span<const float> first = FirstChannel(image.values, image.channels, copy);
+
+  // Mean and standard deviation in two passes, in double precision.
+  double sum = 0.0;
+  for (float v : first) {
+    if (std::isfinite(v)) {
+      sum += v;
+      ++statistics.finite_values;
+    }
+  }
+  if (statistics.finite_values == 0) return statistics;
+  const auto count = static_cast<double>(statistics.finite_values);
+  statistics.mean = sum / count;
+  double squares = 0.0;
+  for (float v : first) {
+    if (std::isfinite(v)) squares += (v - statistics.mean) * (v - statistics.mean);
+  }
+  statistics.standard_deviation = std::sqrt(squares / count);
+
+  std::tie(statistics.p5, statistics.p95) = Percentiles(first, 5.0, 95.0);
+  if (image.rows >= 3 && image.columns >= 3 && image.frames > 0) {
+    statistics.quality = FramesQuality(first, image.frames, image.rows, image.columns,
+                                       statistics.p5, statistics.p95);
+  }
+  return statistics;
 }
 
 }  // namespace assay::model

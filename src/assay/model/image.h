@@ -50,6 +50,30 @@ struct ImageQuality {
 };
 ImageQuality MeasureQuality(const Image& image);
 
+// Frames of one size, stacked: frames x rows x columns x channels floats, row-major, channels
+// interleaved (as io::PixelImage holds a multi-frame file). Borrows the values.
+struct FrameStack {
+  std::size_t frames = 1, rows = 0, columns = 0, channels = 1;
+  std::span<const float> values;
+};
+
+// Intensity statistics of an image's first channel, all frames together, in the image's own
+// units: the mean and standard deviation (population: n in the denominator) and the 5th and 95th
+// percentiles (as Percentiles) of its finite values, and MeasureQuality's noise and sharpness
+// with the inner pixels of every frame pooled, relative to the pooled 5th-95th percentile range.
+// Values NaN where there is no finite value, quality NaN where MeasureQuality's would be. Requires
+// values.size() == frames * rows * columns * channels (else every value is NaN). Deterministic:
+// one thread, a fixed order.
+struct ImageStatistics {
+  std::size_t finite_values = 0;
+  double mean = std::numeric_limits<double>::quiet_NaN();
+  double standard_deviation = std::numeric_limits<double>::quiet_NaN();
+  double p5 = std::numeric_limits<double>::quiet_NaN();
+  double p95 = std::numeric_limits<double>::quiet_NaN();
+  ImageQuality quality;
+};
+ImageStatistics MeasureStatistics(const FrameStack& image);
+
 // The model input for one image: channels x height x width floats, written
 // to `out` (spec.channels * spec.height * spec.width of them). Errors: an
 // image of another size with resize 'none', an image without any finite value.

@@ -84,7 +84,53 @@ TEST(CompareCohorts, IntervalsDoNotDependOnThreads) {
   for (std::size_t a = 0; a < samples.size(); ++a) {
     EXPECT_EQ(one.attributes[a].psi_ci.lower, many.attributes[a].psi_ci.lower);
     EXPECT_EQ(one.attributes[a].psi_ci.upper, many.attributes[a].psi_ci.upper);
+    if (one.attributes[a].numeric) {
+      EXPECT_EQ(one.attributes[a].wasserstein_ci->lower, many.attributes[a].wasserstein_ci->lower);
+      EXPECT_EQ(one.attributes[a].statistic_ci->upper, many.attributes[a].statistic_ci->upper);
+    }
   }
+}
+
+// Two normal cohorts 0.4 SD apart: Wasserstein-1 is 0.4 and the KS distance 2 Phi(0.2) - 1.
+// Their intervals (grid bootstrap) cover these in about 95% of 120 simulated pairs of cohorts.
+TEST(CompareCohorts, KolmogorovSmirnovAndWassersteinIntervalsCoverTheTruth) {
+  const double true_ks = std::erf(0.2 / std::sqrt(2.0));
+  int ks_covered = 0, w1_covered = 0;
+  constexpr int kPairs = 120;
+  for (int pair = 0; pair < kPairs; ++pair) {
+    const std::vector<ShiftSample> samples = {Numeric("x", 3000, 0.4, 100 + pair)};
+    const AttributeShift x = CompareCohorts(samples, {}).attributes[0];
+    ASSERT_TRUE(x.statistic_ci && x.wasserstein_ci);
+    EXPECT_LE(x.statistic_ci->lower, x.statistic);
+    EXPECT_GE(x.statistic_ci->upper, x.statistic);
+    EXPECT_LE(x.wasserstein_ci->lower, *x.wasserstein);
+    EXPECT_GE(x.wasserstein_ci->upper, *x.wasserstein);
+    ks_covered += x.statistic_ci->lower <= true_ks && true_ks <= x.statistic_ci->upper;
+    w1_covered += x.wasserstein_ci->lower <= 0.4 && 0.4 <= x.wasserstein_ci->upper;
+  }
+  // Binomial(120, 0.95) falls below 106 with probability under 0.3%.
+  EXPECT_GE(ks_covered, 106);
+  EXPECT_GE(w1_covered, 106);
+}
+
+// With few distinct values the grid holds them all. Identical cohorts: both distances are 0,
+// and their intervals lie just above it (a resampled pair of cohorts is never quite identical).
+TEST(CompareCohorts, FewDistinctValuesAreBootstrappedExactly) {
+  ShiftSample kvp;
+  kvp.name = "kvp";
+  kvp.numeric = true;
+  for (int i = 0; i < 900; ++i) {
+    kvp.reference.push_back(100.0 + 10.0 * (i % 3));
+    kvp.target.push_back(100.0 + 10.0 * (i % 3));
+  }
+  const AttributeShift same = CompareCohorts(std::vector{kvp}, {}).attributes[0];
+  EXPECT_EQ(same.statistic, 0.0);
+  EXPECT_EQ(*same.wasserstein, 0.0);
+  EXPECT_GE(same.statistic_ci->lower, 0.0);
+  EXPECT_GT(same.statistic_ci->upper, 0.0);
+  EXPECT_LT(same.statistic_ci->upper, 0.1);
+  EXPECT_GT(same.wasserstein_ci->upper, 0.0);
+  EXPECT_LT(same.wasserstein_ci->upper, 2.0);
 }
 
 TEST(CompareCohorts, AnEmptyCohortIsNotComparable) {

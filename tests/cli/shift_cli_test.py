@@ -74,6 +74,10 @@ if result.returncode == 0:
           f"KS {by_name['age']['statistic']} vs scipy {ks.statistic}")
     w1 = stats.wasserstein_distance(ref_age, tgt_age)
     check(abs(by_name["age"]["wasserstein"] - w1) < 1e-9 * max(1, w1), "Wasserstein-1")
+    for name, estimate in (("wasserstein_ci", w1), ("statistic_ci", ks.statistic)):
+        interval = by_name["age"].get(name, {})
+        check(interval.get("lower", 1e9) <= estimate <= interval.get("upper", -1e9),
+              f"age {name} {interval} does not hold {estimate}")
     table = np.array([[np.sum(ref_vendor == v), np.sum(tgt_vendor == v)] for v in ("A", "B")])
     chi2 = stats.chi2_contingency(table, correction=False)
     check(abs(by_name["vendor"]["statistic"] - chi2[0]) < 1e-9 * chi2[0], "chi-square")

@@ -3,8 +3,10 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
+#include <iterator>
 #include <vector>
 
 #include "assay/core/random.h"
@@ -23,14 +25,15 @@ double Median(const std::vector<double>& sorted) {
   return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
 }
 
-// The percentile interval of `statistic` over Poisson-bootstrap replicates of the two
-// count vectors: each cell's count is redrawn as Poisson(count), the large-sample form
-// of resampling every case (Hanley & MacGibbon 2006).
-template <typename Statistic>
-stats::Interval PoissonInterval(const Counts& reference, const Counts& target, std::size_t index,
-                                const ShiftOptions& options, Statistic statistic) {
-  std::vector<double> values;
-  values.reserve(options.bootstrap);
+// Percentile intervals of the N statistics that `statistics` returns over Poisson-bootstrap
+// replicates of the two count vectors: each cell's count is redrawn as Poisson(count), the
+// large-sample form of resampling every case (Hanley & MacGibbon 2006).
+template <std::size_t N, typename Statistics>
+std::array<stats::Interval, N> PoissonIntervals(const Counts& reference, const Counts& target,
+                                                std::size_t index, const ShiftOptions& options,
+                                                Statistics statistics) {
+  std::array<std::vector<double>, N> values;
+  for (auto& v : values) v.reserve(options.bootstrap);
   Counts r(reference.size()), t(target.size());
   for (std::size_t b = 0; b < options.bootstrap; ++b) {
     RandomStream stream(options.seed, kBootstrapPurpose, index, b);
@@ -51,14 +54,19 @@ stats::Interval PoissonInterval(const Counts& reference, const Counts& target, s
     for (auto c : r) total_r += static_cast<double>(c);
     for (auto c : t) total_t += static_cast<double>(c);
     if (total_r == 0 || total_t == 0) continue;
-    values.push_back(statistic(r, t));
+    const std::array<double, N> replicate = statistics(r, t);
+    for (std::size_t i = 0; i < N; ++i) values[i].push_back(replicate[i]);
   }
-  if (values.empty()) {
-    return {std::nan(""), std::nan(""), options.level, "poisson_bootstrap_percentile"};
+  std::array<stats::Interval, N> intervals;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (values[i].empty()) {
+      intervals[i] = {std::nan(""), std::nan(""), options.level, ""};
+    } else {
+      intervals[i] = stats::PercentileInterval(values[i], options.level);
+    }
+    intervals[i].method = "poisson_bootstrap_percentile";
   }
-  stats::Interval interval = stats::PercentileInterval(values, options.level);
-  interval.method = "poisson_bootstrap_percentile";
-  return interval;
+  return intervals;
 }
 
 AttributeShift CompareCategorical(const ShiftSample& sample, std::size_t index,
@@ -84,14 +92,83 @@ AttributeShift CompareCategorical(const ShiftSample& sample, std::size_t index,
   out.degrees_of_freedom = test.degrees_of_freedom;
   out.p_value = test.p_value;
   out.psi = stats::PopulationStability(reference, target);
-  out.psi_ci = PoissonInterval(
-      reference, target, index, options,
-      [](const Counts& r, const Counts& t) { return stats::PopulationStability(r, t); });
   out.total_variation = stats::TotalVariation(reference, target);
-  out.total_variation_ci =
-      PoissonInterval(reference, target, index, options,
-                      [](const Counts& r, const Counts& t) { return stats::TotalVariation(r, t); });
+  const auto intervals =
+      PoissonIntervals<2>(reference, target, index, options, [](const Counts& r, const Counts& t) {
+        return std::array{stats::PopulationStability(r, t), stats::TotalVariation(r, t)};
+      });
+  out.psi_ci = intervals[0];
+  out.total_variation_ci = intervals[1];
   return out;
+}
+
+// Counts of two sorted samples on a grid of at most kGridCells cells: the distinct values of
+// both when there are that few (the statistics below are then exact), else cells between pooled
+// quantiles, each represented by the mean of the values in it. Bootstrapping cell counts is what
+// makes the intervals of KS and W1 affordable on 10^6 cases (a pass over the cases per replicate
+// would not be).
+constexpr std::size_t kGridCells = 1024;
+
+struct Grid {
+  std::vector<double> points;  // increasing
+  Counts reference, target;
+};
+
+Grid CountOnGrid(const std::vector<double>& reference, const std::vector<double>& target) {
+  std::vector<double> pooled;
+  pooled.reserve(reference.size() + target.size());
+  std::merge(reference.begin(), reference.end(), target.begin(), target.end(),
+             std::back_inserter(pooled));
+  // Upper edges of the cells: every distinct value, or pooled quantiles (distinct).
+  std::vector<double> edges;
+  for (std::size_t i = 0; i < pooled.size(); ++i) {
+    if (i + 1 == pooled.size() || pooled[i + 1] != pooled[i]) edges.push_back(pooled[i]);
+  }
+  if (edges.size() > kGridCells) {
+    std::vector<double> quantiles;
+    for (std::size_t k = 1; k <= kGridCells; ++k) {
+      const double edge = pooled[k * pooled.size() / kGridCells - 1];
+      if (quantiles.empty() || edge > quantiles.back()) quantiles.push_back(edge);
+    }
+    edges = std::move(quantiles);
+  }
+  Grid grid;
+  grid.points.assign(edges.size(), 0.0);
+  grid.reference.assign(edges.size(), 0);
+  grid.target.assign(edges.size(), 0);
+  std::vector<double> sums(edges.size(), 0.0);
+  auto count = [&](const std::vector<double>& values, Counts& counts) {
+    std::size_t cell = 0;
+    for (double v : values) {
+      while (v > edges[cell]) ++cell;
+      ++counts[cell];
+      sums[cell] += v;
+    }
+  };
+  count(reference, grid.reference);
+  count(target, grid.target);
+  for (std::size_t k = 0; k < edges.size(); ++k) {
+    grid.points[k] = sums[k] / static_cast<double>(grid.reference[k] + grid.target[k]);
+  }
+  return grid;
+}
+
+// The Kolmogorov-Smirnov distance and the Wasserstein-1 distance of two count vectors on the
+// grid's points: the largest gap between the two distribution functions, and its integral.
+std::pair<double, double> GridDistances(const std::vector<double>& points, const Counts& reference,
+                                        const Counts& target) {
+  double total_r = 0.0, total_t = 0.0;
+  for (auto c : reference) total_r += static_cast<double>(c);
+  for (auto c : target) total_t += static_cast<double>(c);
+  double cumulative_r = 0.0, cumulative_t = 0.0, ks = 0.0, w1 = 0.0;
+  for (std::size_t k = 0; k + 1 < points.size(); ++k) {
+    cumulative_r += static_cast<double>(reference[k]);
+    cumulative_t += static_cast<double>(target[k]);
+    const double gap = std::abs(cumulative_r / total_r - cumulative_t / total_t);
+    ks = std::max(ks, gap);
+    w1 += gap * (points[k + 1] - points[k]);
+  }
+  return {ks, w1};
 }
 
 AttributeShift CompareNumeric(const ShiftSample& sample, std::size_t index,
@@ -130,9 +207,24 @@ AttributeShift CompareNumeric(const ShiftSample& sample, std::size_t index,
   out.target_median = Median(target);
   const auto [r, t] = stats::DecileCounts(reference, target);
   out.psi = stats::PopulationStability(r, t);
-  out.psi_ci = PoissonInterval(r, t, index, options, [](const Counts& a, const Counts& b) {
-    return stats::PopulationStability(a, b);
-  });
+  out.psi_ci = PoissonIntervals<1>(r, t, index, options, [](const Counts& a, const Counts& b) {
+    return std::array{stats::PopulationStability(a, b)};
+  })[0];
+
+  // KS and W1 on the grid; replicates are moved by the gap between the exact and the grid
+  // statistic so that the interval sits around the exact estimate (the gap is 0 when the grid
+  // holds every distinct value). Distances are never negative: near 0 the interval lies above
+  // it, and the test, not the interval, says whether there is a difference.
+  const Grid grid = CountOnGrid(reference, target);
+  const auto [grid_ks, grid_w1] = GridDistances(grid.points, grid.reference, grid.target);
+  const double ks_gap = test.statistic - grid_ks, w1_gap = *out.wasserstein - grid_w1;
+  const auto distances = PoissonIntervals<2>(
+      grid.reference, grid.target, index, options, [&](const Counts& a, const Counts& b) {
+        const auto [ks, w1] = GridDistances(grid.points, a, b);
+        return std::array{std::max(0.0, ks + ks_gap), std::max(0.0, w1 + w1_gap)};
+      });
+  out.statistic_ci = distances[0];
+  out.wasserstein_ci = distances[1];
   return out;
 }
 

@@ -8,7 +8,8 @@
 // Numeric attributes: the Kolmogorov-Smirnov test, the Wasserstein-1 distance
 // and the PSI over the reference's deciles. Intervals of the PSI and the
 // total variation come from a Poisson bootstrap of the cell counts, keyed by
-// (seed, attribute, replicate), so they do not depend on thread count. An
+// (seed, attribute, replicate), so they do not depend on thread count; those of the KS
+// distance and the Wasserstein-1 distance likewise, from counts on a grid of the values. An
 // attribute is "shifted" when its adjusted p-value is at most alpha and its
 // PSI reaches the threshold; "minor" when the difference is significant but
 // smaller, as it always is somewhere in a large enough cohort.
@@ -65,6 +66,10 @@ struct AttributeShift {
   std::optional<double> total_variation;  // categorical
   std::optional<stats::Interval> total_variation_ci;
   std::optional<double> wasserstein;  // numeric, in the attribute's unit
+  // Numeric: intervals of the KS distance (`statistic`) and of `wasserstein`, from a Poisson
+  // bootstrap of the counts on a grid of at most 1,024 cells (the distinct values, or pooled
+  // quantiles with each cell at its mean value).
+  std::optional<stats::Interval> statistic_ci, wasserstein_ci;
   std::optional<double> reference_median, target_median;
   std::string status;              // "shifted", "minor", "no_evidence", "not_comparable"
   std::string note;                // why an attribute could not be compared

@@ -359,6 +359,8 @@ nlohmann::json ShiftToJson(const analysis::ShiftResult& result,
     }
     if (a.wasserstein) {
       entry["wasserstein"] = *a.wasserstein;
+      entry["wasserstein_ci"] = IntervalJson(*a.wasserstein_ci);
+      entry["statistic_ci"] = IntervalJson(*a.statistic_ci);
       entry["reference_median"] = *a.reference_median;
       entry["target_median"] = *a.target_median;
     }
@@ -377,7 +379,8 @@ nlohmann::json ShiftToJson(const analysis::ShiftResult& result,
       {"method",
        "per attribute: chi-square test, total variation and PSI over the levels "
        "(categorical); Kolmogorov-Smirnov test (asymptotic p-value), Wasserstein-1 and PSI "
-       "over the reference deciles (numeric); intervals by Poisson bootstrap of the counts"},
+       "over the reference deciles (numeric); intervals by Poisson bootstrap of the counts "
+       "(of KS and Wasserstein-1: of the counts on a grid of at most 1,024 cells)"},
       {"alpha", o.alpha},
       {"multiplicity", stats::MultiplicityName(o.multiplicity)},
       {"psi_threshold", o.psi_threshold},
@@ -403,7 +406,7 @@ std::string AttributeLines(const analysis::ShiftResult& result,
     return a->psi > b->psi;
   });
   std::string out = fmt::format(
-      "{:<24} {:<12} {:<14} {:>9} {:>19} {:>10} {:>12}\n", "attribute", "kind", "status", "PSI",
+      "{:<24} {:<12} {:<14} {:>9} {:>19} {:>10}  {}\n", "attribute", "kind", "status", "PSI",
       fmt::format("{:g}% interval", 100 * result.options.level), "adjusted p", "effect");
   for (const auto* a : order) {
     if (a->status == "not_comparable") {
@@ -411,9 +414,12 @@ std::string AttributeLines(const analysis::ShiftResult& result,
                          a->numeric ? "numeric" : "categorical", a->status, a->note);
       continue;
     }
-    const std::string effect = a->numeric ? fmt::format("W1 {:.3g}", *a->wasserstein)
-                                          : fmt::format("TV {:.3f}", *a->total_variation);
-    out += fmt::format("{:<24} {:<12} {:<14} {:>9.4f} {:>19} {:>10.2g} {:>12}\n", a->name,
+    const std::string effect =
+        a->numeric ? fmt::format("W1 {:.3g} ({:.3g} to {:.3g})", *a->wasserstein,
+                                 a->wasserstein_ci->lower, a->wasserstein_ci->upper)
+                   : fmt::format("TV {:.3f} ({:.3f} to {:.3f})", *a->total_variation,
+                                 a->total_variation_ci->lower, a->total_variation_ci->upper);
+    out += fmt::format("{:<24} {:<12} {:<14} {:>9.4f} {:>19} {:>10.2g}  {}\n", a->name,
                        a->numeric ? "numeric" : "categorical", a->status, a->psi,
                        fmt::format("{:.4f} to {:.4f}", a->psi_ci.lower, a->psi_ci.upper),
                        a->adjusted_p, effect);

@@ -664,23 +664,25 @@ std::optional<Section> ShiftSection(ReportContext& context) {
       "large enough cohort.</p>\n<table>\n",
       FileName(Member(shift, "target")), Text(Member(shift, "multiplicity")),
       Number(Member(shift, "alpha")), Number(Member(shift, "psi_threshold")));
-  body += Row({"attribute", "status", "test", "adjusted p", "PSI", "interval",
-               "total variation / Wasserstein", "median: evidence &rarr; target", "missing"},
-              true);
+  body += Row(
+      {"attribute", "status", "test", "adjusted p", "PSI", "interval",
+       "total variation / Wasserstein", "interval", "median: evidence &rarr; target", "missing"},
+      true);
   for (const auto& a : Member(shift, "attributes")) {
     const json& tv = Member(a, "total_variation");
     const json& p = Member(a, "adjusted_p");
-    body +=
-        Row({"<b>" + Text(Member(a, "name")) + "</b>", Badge(ValueOr(a, "status", "")),
-             Text(Member(a, "test")),
-             p.is_number() ? fmt::format("{:.2g}", p.get<double>()) : "&ndash;",
-             Number(Member(a, "psi")), Interval(Member(a, "psi_ci")),
-             tv.is_number() ? Number(tv) : Number(Member(a, "wasserstein")),
-             Member(a, "reference_median").is_number()
-                 ? Number(Member(a, "reference_median")) + " &rarr; " +
-                       Number(Member(a, "target_median"))
-                 : "&ndash;",
-             Number(Member(a, "reference_missing")) + " / " + Number(Member(a, "target_missing"))});
+    body += Row(
+        {"<b>" + Text(Member(a, "name")) + "</b>", Badge(ValueOr(a, "status", "")),
+         Text(Member(a, "test")),
+         p.is_number() ? fmt::format("{:.2g}", p.get<double>()) : "&ndash;",
+         Number(Member(a, "psi")), Interval(Member(a, "psi_ci")),
+         tv.is_number() ? Number(tv) : Number(Member(a, "wasserstein")),
+         Interval(tv.is_number() ? Member(a, "total_variation_ci") : Member(a, "wasserstein_ci")),
+         Member(a, "reference_median").is_number()
+             ? Number(Member(a, "reference_median")) + " &rarr; " +
+                   Number(Member(a, "target_median"))
+             : "&ndash;",
+         Number(Member(a, "reference_missing")) + " / " + Number(Member(a, "target_missing"))});
   }
   body += "</table>\n";
   const json& domain = Member(shift, "domain_classifier");

@@ -67,6 +67,27 @@ if result.returncode == 0:
         line = next((l for l in result.stdout.splitlines() if l.strip().startswith(plant)), "")
         check("found as slice" in line, f"planted '{plant}' not found: {line}")
 
+    # The deployment site: the scanner never in the evidence is not covered and heads the
+    # risk ranking; the FUJIFILM scanner, most of the site, is below the specificity goal;
+    # the shift table sees the vendor mix and the older patients, not the sex ratio.
+    deployment = evidence["deployment"]
+    vendor = {s["level"]: s for s in deployment["strata"] if s["dimension"] == "vendor"}
+    check({m["coverage"] for m in vendor.get("Carestream", {}).get("metrics", [])} ==
+          {"not_covered"}, f"Carestream coverage: {vendor.get('Carestream')}")
+    check(abs(vendor["Carestream"]["deployment_share"] - 0.2) < 0.05,
+          f"Carestream share {vendor['Carestream']['deployment_share']}")
+    check(deployment["risks"][0]["level"] in ("Carestream", "DRX-Evolution Plus"),
+          f"first risk {deployment['risks'][0]}")
+    fuji = {m["metric"]: m for m in vendor.get("Fujifilm", {}).get("metrics", [])}
+    check(fuji.get("specificity", {}).get("coverage") == "below_goal",
+          f"Fujifilm specificity {fuji.get('specificity')}")
+    shifted = {a["name"]: a["status"] for a in evidence["shift"]["attributes"]}
+    check(shifted.get("vendor") == "shifted" and shifted.get("age_years") == "shifted" and
+          shifted.get("sex") == "no_evidence", f"shift statuses {shifted}")
+    label_free = deployment["label_free"]["estimates"][0]["cbpe"]
+    check(0 < label_free["specificity"]["estimate"] < 1, "no label-free estimate")
+    check("realized at the site" in result.stdout, "the site's hidden truth is not compared")
+
     # A rerun replaces the demo's own folder.
     again = run("demo", "--out", demo)
     check(again.returncode == 0, f"a second demo run failed: {again.stderr[-1000:]}")

@@ -18,20 +18,29 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "assay/cli/commands.h"
 #include "assay/cli/progress_bar.h"
 #include "assay/core/embed.h"
 #include "assay/core/sha256.h"
+#include "assay/data/audit.h"
 #include "assay/data/inventory.h"
+#include "assay/evidence/protocol.h"
 #include "assay/evidence/study.h"
+#include "assay/model/inference.h"
+#include "assay/model/model.h"
+#include "assay/model/predictions.h"
 #include "assay/synth/synth.h"
 
 ASSAY_EMBED_FILE(assay_demo_cohort, ASSAY_DEMO_COHORT);
+ASSAY_EMBED_FILE(assay_demo_site, ASSAY_DEMO_SITE);
 ASSAY_EMBED_FILE(assay_demo_protocol, ASSAY_DEMO_PROTOCOL);
 ASSAY_EMBED_FILE(assay_demo_model, ASSAY_DEMO_MODEL);
 extern "C" const char assay_demo_cohort_begin[], assay_demo_cohort_end[];
+extern "C" const char assay_demo_site_begin[], assay_demo_site_end[];
 extern "C" const char assay_demo_protocol_begin[], assay_demo_protocol_end[];
 extern "C" const char assay_demo_model_begin[], assay_demo_model_end[];
 
@@ -127,6 +136,109 @@ void CompareWithPlants(const synth::CohortConfig& config, const std::vector<synt
   }
 }
 
+// What the demo knows of the site and the analysis does not: each case's truth and score.
+struct SiteTruth {
+  std::vector<std::pair<bool, double>> cases;  // (lesion, score) of the cases with a score
+};
+
+// The deployment site's profile (site_cases.csv): as `assay synth`, `assay scan`, `assay
+// infer` and `assay audit --cases-out` would make it, from the site's archive without labels.
+Status PrepareSite(const fs::path& dir, const data::ScanOptions& scan, SiteTruth& truth) {
+  auto config = synth::LoadCohortConfig((dir / "site_cohort.toml").string());
+  if (!config.ok()) return config.status();
+  auto site = synth::GenerateCohort(*config, (dir / "site").string(), {});
+  if (!site.ok()) return site.status();
+  auto inventory = data::ScanDicomFolder((dir / "site" / "images").string(), scan);
+  if (!inventory.ok()) return inventory.status();
+  const std::string inventory_path = (dir / "site_inventory.csv").string();
+  ASSAY_RETURN_IF_ERROR(WriteOutputFile(inventory_path, data::InventoryCsv(*inventory)));
+
+  auto spec = evidence::LoadModelSpec((dir / "protocol.toml").string());
+  if (!spec.ok()) return spec.status();
+  auto model = model::LoadModel(*spec);
+  if (!model.ok()) return model.status();
+  auto list = model::ReadImageList(inventory_path, (dir / "site" / "images").string(), "path",
+                                   "StudyInstanceUID");
+  if (!list.ok()) return list.status();
+  auto results = model::RunInference(**model, *spec, list->images, {});
+  if (!results.ok()) return results.status();
+  const auto cases = model::AggregateByKey(*list, *results, model::Aggregate::kMax);
+  const std::string predictions_path = (dir / "site_predictions.csv").string();
+  ASSAY_RETURN_IF_ERROR(
+      WriteOutputFile(predictions_path, model::PredictionsCsv(cases, "StudyInstanceUID")));
+
+  data::AuditInputs inputs;
+  inputs.inventory = inventory_path;
+  inputs.predictions = predictions_path;
+  inputs.score = "score";
+  auto audit = data::Audit(inputs);
+  if (!audit.ok()) return audit.status();
+  ASSAY_RETURN_IF_ERROR(
+      WriteOutputFile((dir / "site_cases.csv").string(), data::AuditCasesCsv(*audit)));
+  auto plans = synth::PlanCohort(*config, site->seed, std::nullopt);
+  if (!plans.ok()) return plans.status();
+  std::unordered_map<std::string, bool> lesion;
+  for (const synth::CasePlan& plan : *plans) lesion[plan.study_uid] = plan.lesion;
+  for (const model::CasePrediction& prediction : cases) {
+    const auto found = lesion.find(prediction.key);
+    if (prediction.ok && found != lesion.end()) {
+      truth.cases.emplace_back(found->second, prediction.score);
+    }
+  }
+  std::fputs(fmt::format("   {} cases at {}, {} files read, {} scored\n", site->cases,
+                         config->sites.front().institution, inventory->files_read, cases.size())
+                 .c_str(),
+             stdout);
+  return Status::Ok();
+}
+
+// Performance at the site as the evidence predicted it (reweighted by the site's mix, and
+// without labels) against what the site's hidden labels show.
+void CompareWithSite(const SiteTruth& truth, const evidence::StudyResult& study) {
+  if (!study.deployment || !study.deployment->label_free) return;
+  const evidence::DeploymentSection& deployment = *study.deployment;
+  std::fputs(
+      "\nAt the site, as predicted against its hidden labels (read only now, by the demo):\n",
+      stdout);
+  auto interval = [](double value, const stats::Interval& ci) {
+    return fmt::format("{:.3f} ({:.3f} to {:.3f})", value, ci.lower, ci.upper);
+  };
+  for (const evidence::LabelFreeThreshold& estimate : deployment.label_free->estimates) {
+    std::size_t tp = 0, positives = 0, tn = 0, negatives = 0;
+    for (const auto& [lesion, score] : truth.cases) {
+      const bool called = score >= estimate.threshold;
+      positives += lesion ? 1 : 0;
+      tp += lesion && called ? 1 : 0;
+      negatives += lesion ? 0 : 1;
+      tn += !lesion && !called ? 1 : 0;
+    }
+    const std::pair<const char*, const stats::LabelFreeMetric*> metrics[] = {
+        {"sensitivity", &estimate.cbpe.sensitivity}, {"specificity", &estimate.cbpe.specificity}};
+    for (const auto& [metric, cbpe] : metrics) {
+      const bool sensitivity = std::string_view(metric) == "sensitivity";
+      const double realized = sensitivity
+                                  ? static_cast<double>(tp) / static_cast<double>(positives)
+                                  : static_cast<double>(tn) / static_cast<double>(negatives);
+      std::string line = fmt::format(
+          "  {} at {:g}: validated {:.3f}, realized at the site {:.3f}\n", metric,
+          estimate.threshold,
+          sensitivity ? estimate.validated_sensitivity : estimate.validated_specificity, realized);
+      for (const analysis::ExpectedPerformance& expected : deployment.readiness.expected) {
+        if (expected.metric != metric || !expected.expected) continue;
+        line += fmt::format(
+            "    reweighted by {:<14} {}{}\n", expected.dimension,
+            interval(*expected.expected, *expected.expected_ci),
+            expected.uncovered_share > 0
+                ? fmt::format(", {:.0f}% of the site not covered", 100.0 * expected.uncovered_share)
+                : "");
+      }
+      line += fmt::format("    without labels (CBPE)     {}\n",
+                          interval(cbpe->estimate, cbpe->interval));
+      std::fputs(line.c_str(), stdout);
+    }
+  }
+}
+
 int DemoCommand(const DemoArguments& arguments, const std::string& command_line) {
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<tbb::global_control> threads;
@@ -138,6 +250,7 @@ int DemoCommand(const DemoArguments& arguments, const std::string& command_line)
   if (Status status = PrepareFolder(dir); !status.ok()) return ReportFailure(status);
   const std::pair<const char*, std::string_view> files[] = {
       {"cohort.toml", Embedded(assay_demo_cohort_begin, assay_demo_cohort_end)},
+      {"site_cohort.toml", Embedded(assay_demo_site_begin, assay_demo_site_end)},
       {"protocol.toml", Embedded(assay_demo_protocol_begin, assay_demo_protocol_end)},
       {"reference_model.pt", Embedded(assay_demo_model_begin, assay_demo_model_end)}};
   for (const auto& [name, bytes] : files) {
@@ -184,8 +297,17 @@ int DemoCommand(const DemoArguments& arguments, const std::string& command_line)
       stdout);
 
   std::fputs(
-      "3. The demo protocol (protocol.toml): the reference model on clean and perturbed "
-      "images, endpoints, subgroups, failure slices\n\n",
+      "3. The site where the model would be switched on (site_cohort.toml): its archive, "
+      "scanned, scored by the reference model and made one row per case; no labels\n",
+      stdout);
+  SiteTruth site_truth;
+  if (Status status = PrepareSite(dir, scan, site_truth); !status.ok()) {
+    return ReportFailure(status);
+  }
+
+  std::fputs(
+      "4. The demo protocol (protocol.toml): the reference model on clean and perturbed "
+      "images, endpoints, subgroups, failure slices, deployment readiness at the site\n\n",
       stdout);
   auto plans = synth::PlanCohort(*config, cohort->seed, std::nullopt);
   if (!plans.ok()) return ReportFailure(plans.status());
@@ -196,6 +318,7 @@ int DemoCommand(const DemoArguments& arguments, const std::string& command_line)
   run.print_evaluation = false;
   run.inspect = [&](const evidence::StudyResult& study) {
     CompareWithPlants(*config, *plans, study);
+    CompareWithSite(site_truth, study);
   };
   if (int code = RunStudyFile(run, command_line); code != 0) return code;
   const double seconds =

@@ -321,6 +321,7 @@ Result<ReadinessResult> AssessReadiness(std::span<const std::uint8_t> truth,
     const DeploymentDimension& dimension = dimensions[d];
     const std::vector<Counts> counts = CountStrata(truth, metrics, dimension);
     std::vector<double> cases;
+    cases.reserve(counts.size());
     for (const Counts& c : counts) cases.push_back(static_cast<double>(c.cases));
     for (std::size_t m = 0; m < m_count; ++m) {
       ExpectedPerformance expected;

@@ -174,6 +174,7 @@ Result<analysis::DeploymentDimension> BuildDimension(
     for (const auto& [label, value] : protocol.deployment->mix.at(dimension)) share[label] = value;
   }
   std::vector<std::string> levels;
+  levels.reserve(evidence_count.size() + share.size());
   for (const auto& [label, count] : evidence_count) levels.push_back(label);
   for (const auto& [label, value] : share) {
     if (evidence_count.count(label) == 0) levels.push_back(label);

@@ -44,6 +44,9 @@ Runner AddDemoCommand(CLI::App& app);
 // Adds `shift` (how a target cohort differs from the reference, attribute by attribute) to `app`.
 Runner AddShiftCommand(CLI::App& app);
 
+// Adds `mrmc` (multi-reader multi-case analysis of a reader study) to `app`.
+Runner AddMrmcCommand(CLI::App& app);
+
 // Adds `lock` (pre-register a protocol's hash in the registry) to `app`.
 Runner AddLockCommand(CLI::App& app);
 

@@ -30,6 +30,7 @@ int Run(int argc, char** argv) {
   const assay::cli::Runner synth = assay::cli::AddSynthCommand(app);
   const assay::cli::Runner demo = assay::cli::AddDemoCommand(app);
   const assay::cli::Runner shift = assay::cli::AddShiftCommand(app);
+  const assay::cli::Runner mrmc = assay::cli::AddMrmcCommand(app);
 
   try {
     app.parse(argc, argv);
@@ -55,6 +56,7 @@ int Run(int argc, char** argv) {
   if (app.got_subcommand("synth")) return synth(command_line);
   if (app.got_subcommand("demo")) return demo(command_line);
   if (app.got_subcommand("shift")) return shift(command_line);
+  if (app.got_subcommand("mrmc")) return mrmc(command_line);
   return 2;
 }
 

@@ -119,6 +119,67 @@ with tempfile.TemporaryDirectory() as work:
     result = run("--ratings", RATINGS, "--figure", "sensitivity")
     check(result.returncode == 2 and "--threshold" in result.stderr, "sensitivity w/o threshold")
 
+# The protocol's [mrmc] claim (examples/reader_study/protocol.toml): non-inferiority of
+# modality 2 against 1 with margin 0.05 is supported (the difference's lower bound, -0.00036,
+# is above -0.05); superiority is inconclusive (it includes 0), with the studies that would
+# settle it; a modality the ratings lack, and non-inferiority without a margin, exit 2.
+import jsonschema  # noqa: E402
+
+PROTOCOL = os.path.join(SOURCE, "examples", "reader_study", "protocol.toml")
+schema = json.load(open(os.path.join(SOURCE, "docs", "evidence.schema.json")))
+with open(PROTOCOL) as f:
+    protocol_text = f.read()
+
+
+def run_protocol(text, out):
+    path = os.path.join(os.path.dirname(PROTOCOL), f".mrmc_test_{os.getpid()}.toml")
+    with open(path, "w") as f:
+        f.write(text)
+    try:
+        return subprocess.run([ASSAY, "run", path, "--out", out], capture_output=True, text=True)
+    finally:
+        os.remove(path)
+
+
+with tempfile.TemporaryDirectory() as work:
+    result = run_protocol(protocol_text, f"{work}/ni")
+    check(result.returncode == 0, f"run with [mrmc]: {result.stderr}")
+    if result.returncode == 0:
+        evidence = json.load(open(f"{work}/ni/evidence.json"))
+        try:
+            jsonschema.validate(evidence, schema)
+        except jsonschema.ValidationError as error:
+            failures.append(f"evidence.json does not validate: {error.message}")
+        claim = evidence["mrmc"]["claim"]
+        check(claim["verdict"] == "supported", f"non-inferiority: {claim['verdict']}")
+        check(abs(claim["difference"]["estimate"] - 0.04380032) < 5e-9, "difference 2 - 1")
+        check(abs(claim["difference"]["ci"]["lower"] + 0.00035885444) < 5e-11, "lower bound")
+        check(any("se_vs_cine" in r for r in evidence["overall"]["reasons"]),
+              "the claim is not among the overall reasons")
+        report = open(f"{work}/ni/report.html").read()
+        check('id="mrmc"' in report and "Hillis df" in report, "no reader-study section")
+
+    superiority = protocol_text.replace('hypothesis = "non_inferiority"', 'hypothesis = "superiority"')
+    superiority = superiority.replace("margin = 0.05 ", "margin = 0.0 ")
+    check(superiority != protocol_text, "the example protocol changed; update this test")
+    result = run_protocol(superiority, f"{work}/sup")
+    check(result.returncode == 0, f"superiority run: {result.stderr}")
+    if result.returncode == 0:
+        claim = json.load(open(f"{work}/sup/evidence.json"))["mrmc"]["claim"]
+        check(claim["verdict"] == "inconclusive", f"superiority: {claim['verdict']}")
+        plans = claim.get("needed", {}).get("plans", [])
+        check(len(plans) > 0 and all(p["power"] >= 0.8 for p in plans), f"plans {plans}")
+        check("would have power" in result.stdout, "no planned study in the summary")
+
+    for broken, message in ((protocol_text.replace('test = "2"', 'test = "3"'),
+                             "modality '3' is not in"),
+                            (protocol_text.replace("margin = 0.05 ", ""),
+                             "needs a margin above 0")):
+        result = run_protocol(broken, f"{work}/bad")
+        check(result.returncode == 2, f"bad [mrmc]: exit {result.returncode}")
+        check(message in result.stderr, f"bad [mrmc]: {result.stderr!r}")
+        check(not os.path.exists(f"{work}/bad"), "bad [mrmc]: output written")
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)

@@ -11,7 +11,7 @@
 
 namespace assay::evidence {
 
-inline constexpr const char* kSchemaVersion = "0.8.0";
+inline constexpr const char* kSchemaVersion = "0.9.0";
 
 // What produced the evaluation, recorded for reproducibility.
 struct RunContext {

@@ -318,7 +318,7 @@ Status ReadTopLevel(const ProtocolReader& reader, const toml::table& root, Proto
   ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
       root, "",
       {"title", "intended_use", "purpose", "seed", "bootstrap", "combine", "data", "model",
-       "endpoints", "subgroups", "stress", "failure_slices", "deployment", "shift"}));
+       "endpoints", "subgroups", "stress", "failure_slices", "deployment", "shift", "mrmc"}));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(root, "", "title", protocol.title));
   ASSAY_RETURN_IF_ERROR(reader.RequireString(root, "", "intended_use", protocol.intended_use));
   if (root.get("purpose") == nullptr) return reader.Missing(root, "", "purpose");
@@ -893,10 +893,17 @@ Status ReadEndpoints(const ProtocolReader& reader, const toml::table& root, Prot
           "comparator", fmt::format("'{}' is the model's own score column", *endpoint.comparator));
     }
   }
-  if (std::none_of(protocol.endpoints.begin(), protocol.endpoints.end(),
+  // A primary reader-study claim ([mrmc]) can stand in for a primary endpoint.
+  const toml::table* mrmc = root.get_as<toml::table>("mrmc");
+  const toml::node* mrmc_primary = mrmc != nullptr ? mrmc->get("primary") : nullptr;
+  const bool primary_reader_study =
+      mrmc != nullptr && (mrmc_primary == nullptr || mrmc_primary->value_or(false));
+  if (!primary_reader_study &&
+      std::none_of(protocol.endpoints.begin(), protocol.endpoints.end(),
                    [](const EndpointSpec& endpoint) { return endpoint.primary; })) {
     return reader.Error((*endpoints)->source(), "endpoints",
-                        "no primary endpoint: set primary = true on at least one endpoint");
+                        "no primary endpoint: set primary = true on at least one endpoint "
+                        "(or on [mrmc])");
   }
   if (protocol.combine == "holm") {
     const EndpointSpec* first = nullptr;
@@ -1121,6 +1128,105 @@ Status ReadShift(const ProtocolReader& reader, const toml::table& root, Protocol
   return Status::Ok();
 }
 
+// [mrmc]: the reader study, the claim on its difference and how it is analysed.
+Status ReadMrmc(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
+  auto found = reader.ReadTable(root, "", "mrmc");
+  if (!found.ok()) return found.status();
+  if (*found == nullptr) return Status::Ok();
+  const toml::table& table = **found;
+  constexpr std::string_view kPrefix = "mrmc";
+  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(
+      table, kPrefix,
+      {"id",           "ratings",       "reader_column", "modality_column", "case_column",
+       "truth_column", "rating_column", "figure",        "threshold",       "covariance",
+       "level",        "test",          "reference",     "hypothesis",      "margin",
+       "analysis",     "primary",       "power",         "standalone",      "standalone_score"}));
+  MrmcPlan plan;
+  plan.line = static_cast<std::uint64_t>(table.source().begin.line);
+  std::optional<std::string> text;
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "id", text));
+  if (text) {
+    if (!IsEndpointId(*text)) {
+      return reader.ErrorAt(table, kPrefix, "id", "use letters, digits, '_' and '-' only");
+    }
+    plan.id = *text;
+  }
+  for (const auto& endpoint : protocol.endpoints) {
+    if (endpoint.id == plan.id) {
+      return reader.ErrorAt(table, kPrefix, "id",
+                            fmt::format("'{}' is also an endpoint's id", plan.id));
+    }
+  }
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "ratings", plan.ratings));
+  plan.ratings = ResolveCases(reader.path(), plan.ratings);
+  const std::pair<const char*, std::string*> columns[] = {
+      {"reader_column", &plan.columns.reader},
+      {"modality_column", &plan.columns.modality},
+      {"case_column", &plan.columns.case_id},
+      {"truth_column", &plan.columns.truth},
+      {"rating_column", &plan.columns.rating}};
+  for (const auto& [key, out] : columns) {
+    text.reset();
+    ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, key, text));
+    if (text) *out = *text;
+  }
+  constexpr std::array<std::string_view, 3> kFigures = {"auc", "sensitivity", "specificity"};
+  std::string figure = "auc";
+  ASSAY_RETURN_IF_ERROR(reader.ReadChoice(table, kPrefix, "figure", kFigures, figure));
+  plan.options.figure = figure == "auc"           ? stats::FigureOfMerit::kAuc
+                        : figure == "sensitivity" ? stats::FigureOfMerit::kSensitivity
+                                                  : stats::FigureOfMerit::kSpecificity;
+  std::optional<double> value;
+  ASSAY_RETURN_IF_ERROR(reader.ReadNumber(table, kPrefix, "threshold", value));
+  if (plan.options.figure == stats::FigureOfMerit::kAuc && value) {
+    return reader.ErrorAt(table, kPrefix, "threshold", "the AUC takes no threshold");
+  }
+  if (plan.options.figure != stats::FigureOfMerit::kAuc) {
+    if (!value) return reader.Missing(table, kPrefix, "threshold");
+    plan.options.threshold = *value;
+  }
+  constexpr std::array<std::string_view, 3> kCovariances = {"jackknife", "delong", "unbiased"};
+  std::string covariance = "jackknife";
+  ASSAY_RETURN_IF_ERROR(reader.ReadChoice(table, kPrefix, "covariance", kCovariances, covariance));
+  plan.options.covariance = covariance == "jackknife" ? stats::MrmcCovariance::kJackknife
+                            : covariance == "delong"  ? stats::MrmcCovariance::kDeLong
+                                                      : stats::MrmcCovariance::kUnbiased;
+  value.reset();
+  ASSAY_RETURN_IF_ERROR(reader.ReadBounded(table, kPrefix, "level", 0.5, false, 1.0, true, value));
+  if (value) plan.options.level = *value;
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "test", plan.test));
+  ASSAY_RETURN_IF_ERROR(reader.RequireString(table, kPrefix, "reference", plan.reference));
+  if (plan.test == plan.reference) {
+    return reader.ErrorAt(table, kPrefix, "reference", "must differ from mrmc.test");
+  }
+  constexpr std::array<std::string_view, 2> kHypotheses = {"superiority", "non_inferiority"};
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadChoice(table, kPrefix, "hypothesis", kHypotheses, plan.hypothesis));
+  value.reset();
+  ASSAY_RETURN_IF_ERROR(
+      reader.ReadBounded(table, kPrefix, "margin", 0.0, false, 1.0, false, value));
+  if (value) plan.margin = *value;
+  if (plan.hypothesis == "non_inferiority" && !(plan.margin > 0.0)) {
+    return reader.ErrorAt(table, kPrefix, "margin",
+                          "a non-inferiority claim needs a margin above 0");
+  }
+  constexpr std::array<std::string_view, 3> kAnalyses = {"random_readers_random_cases",
+                                                         "fixed_readers", "fixed_cases"};
+  ASSAY_RETURN_IF_ERROR(reader.ReadChoice(table, kPrefix, "analysis", kAnalyses, plan.analysis));
+  ASSAY_RETURN_IF_ERROR(reader.ReadBool(table, kPrefix, "primary", plan.primary));
+  value.reset();
+  ASSAY_RETURN_IF_ERROR(reader.ReadBounded(table, kPrefix, "power", 0.5, false, 1.0, true, value));
+  if (value) plan.power = *value;
+  text.reset();
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "standalone", text));
+  if (text) plan.standalone = ResolveCases(reader.path(), *text);
+  text.reset();
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "standalone_score", text));
+  if (text) plan.standalone_score = *text;
+  protocol.mrmc = std::move(plan);
+  return Status::Ok();
+}
+
 Status ReadFailureSlices(const ProtocolReader& reader, const toml::table& root,
                          Protocol& protocol) {
   auto found = reader.ReadTable(root, "", "failure_slices");
@@ -1323,6 +1429,7 @@ Result<Protocol> LoadProtocol(const std::string& path) {
   ASSAY_RETURN_IF_ERROR(ReadFailureSlices(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadDeployment(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadShift(reader, *root, protocol));
+  ASSAY_RETURN_IF_ERROR(ReadMrmc(reader, *root, protocol));
   return protocol;
 }
 

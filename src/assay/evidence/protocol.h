@@ -24,6 +24,7 @@
 #include "assay/analysis/failure_slices.h"
 #include "assay/core/status.h"
 #include "assay/data/case_table.h"
+#include "assay/evidence/mrmc.h"
 #include "assay/model/model.h"
 #include "assay/perturb/perturbation.h"
 
@@ -139,6 +140,26 @@ struct ShiftPlan {
   std::uint64_t line = 0;
 };
 
+// [mrmc]: a reader study (assay/evidence/mrmc.h) whose difference between two modalities,
+// reader-averaged, is a claim with a verdict: `test` minus `reference` judged for superiority
+// (above `margin`, default 0) or non-inferiority (above -margin) on the interval of the chosen
+// generalization. Primary by default: its verdict joins the overall verdict.
+struct MrmcPlan {
+  std::string id = "reader_study";
+  std::string ratings;  // resolved relative to the protocol file's folder
+  RatingColumns columns;
+  stats::MrmcOptions options;              // level: the protocol's endpoints' default, 0.95
+  std::string test, reference;             // modality labels as in the ratings
+  std::string hypothesis = "superiority";  // superiority | non_inferiority
+  double margin = 0.0;
+  std::string analysis = "random_readers_random_cases";  // | fixed_readers | fixed_cases
+  bool primary = true;
+  double power = 0.8;                     // of the planned study when the verdict is inconclusive
+  std::optional<std::string> standalone;  // the AI's scores, resolved; compared with the panel
+  std::string standalone_score = "score";
+  std::uint64_t line = 0;
+};
+
 // The columns a stratum dimension is made of: "vendor*model" -> {"vendor", "model"}.
 std::vector<std::string> StratumColumns(const std::string& dimension);
 
@@ -166,6 +187,7 @@ struct Protocol {
   std::optional<FailureSlicePlan> failure_slices;
   std::optional<DeploymentPlan> deployment;
   std::optional<ShiftPlan> shift;
+  std::optional<MrmcPlan> mrmc;
   std::vector<EndpointSpec> endpoints;  // in the order they appear in the file
   std::string combine = "all";          // all | holm  (how primary endpoints combine)
   SubgroupPlan subgroups;

@@ -370,6 +370,7 @@ class StudyRunner {
     }
     JudgeRejectionRate();
     if (protocol_.combine == "holm") ASSAY_RETURN_IF_ERROR(ApplyHolmToPrimary());
+    ASSAY_RETURN_IF_ERROR(JudgeReaderStudy());
     Combine();
     ASSAY_RETURN_IF_ERROR(RunStressTests());
     FindSlices();
@@ -1107,6 +1108,80 @@ class StudyRunner {
     return false;
   }
 
+  // [mrmc]: the reader study analysed, and its claim judged on the difference's interval.
+  Status JudgeReaderStudy() {
+    if (!protocol_.mrmc) return Status::Ok();
+    const MrmcPlan& plan = *protocol_.mrmc;
+    auto design = LoadRatings(plan.ratings, plan.columns);
+    if (!design.ok()) return design.status();
+    const auto& modalities = design->modalities();
+    for (const std::string* label : {&plan.test, &plan.reference}) {
+      if (std::find(modalities.begin(), modalities.end(), *label) == modalities.end()) {
+        return InvalidInput(fmt::format(
+            "{} line {}, key 'mrmc': modality '{}' is not in {} (it has {})", protocol_.path,
+            plan.line, *label, plan.ratings, fmt::join(modalities, ", ")));
+      }
+    }
+    std::optional<std::vector<double>> standalone;
+    std::size_t unused = 0;
+    if (plan.standalone) {
+      auto scores = LoadStandalone(*plan.standalone, plan.columns.case_id, plan.standalone_score,
+                                   *design, unused);
+      if (!scores.ok()) return scores.status();
+      standalone = std::move(*scores);
+    }
+    auto analysis = AnalyzeReaderStudy(*design, plan.options, standalone, {});
+    if (!analysis.ok()) return analysis.status();
+    MrmcSection section;
+    section.plan = plan;
+    section.analysis = std::move(*analysis);
+    section.analysis.ratings = plan.ratings;
+    section.analysis.standalone = plan.standalone.value_or("");
+    section.analysis.standalone_unused = unused;
+    section.exploratory = Exploratory();
+    const stats::OrResult& oror = section.analysis.obuchowski_rockette;
+    const stats::MrmcTest& chosen = plan.analysis == "fixed_readers" ? oror.fixed_readers
+                                    : plan.analysis == "fixed_cases" ? oror.fixed_cases
+                                                                     : oror.random;
+    // The pair's difference is listed first minus second in the ratings' order.
+    const std::string forward = plan.test + " - " + plan.reference;
+    const std::string backward = plan.reference + " - " + plan.test;
+    for (const stats::MrmcEstimate& d : chosen.differences) {
+      if (d.label != forward && d.label != backward) continue;
+      section.difference = d;
+      if (d.label == backward) {
+        section.difference.label = forward;
+        section.difference.estimate = -d.estimate;
+        section.difference.statistic = -d.statistic;
+        section.difference.interval = {-d.interval.upper, -d.interval.lower, d.interval.level,
+                                       d.interval.method};
+      }
+    }
+    const bool superiority = plan.hypothesis == "superiority";
+    section.verdict = JudgeDifference(section.difference.interval, plan.margin, superiority);
+    const double boundary = superiority ? plan.margin : -plan.margin;
+    const std::string figure = stats::FigureOfMeritName(plan.options.figure);
+    section.reason = fmt::format(
+        "reader-averaged {} of {} minus {} is {:.4f} ({:g}% CI {:.4f} to {:.4f}; {} readers x {} "
+        "cases, {}) against {} {}",
+        figure, plan.test, plan.reference, section.difference.estimate, 100.0 * plan.options.level,
+        section.difference.interval.lower, section.difference.interval.upper,
+        design->reader_count(), design->case_count(), plan.analysis,
+        superiority ? "a superiority boundary of" : "a non-inferiority margin of",
+        superiority ? fmt::format("{:g}", boundary) : fmt::format("{:g}", plan.margin));
+    if (section.verdict == Verdict::kInconclusive) {
+      const double effect = section.difference.estimate - boundary;
+      if (effect > 0.0) {
+        section.needed = stats::PlanReaderStudy(
+            oror.components, design->case_count(), effect, plan.power, 1.0 - plan.options.level,
+            std::max<std::size_t>(design->reader_count(), 3),
+            std::max<std::size_t>(design->reader_count(), 3) + 10, 20000);
+      }
+    }
+    result_.mrmc = std::move(section);
+    return Status::Ok();
+  }
+
   void Combine() {
     std::vector<Verdict> primary;
     auto& reasons = result_.reasons;
@@ -1115,6 +1190,12 @@ class StudyRunner {
       primary.push_back(endpoint.verdict);
       reasons.push_back(fmt::format("Primary endpoint '{}' is {}: {}.", endpoint.spec.id,
                                     VerdictName(endpoint.verdict), endpoint.reason));
+    }
+    if (result_.mrmc && result_.mrmc->plan.primary) {
+      primary.push_back(result_.mrmc->verdict);
+      reasons.push_back(fmt::format("Primary reader-study claim '{}' is {}: {}.",
+                                    result_.mrmc->plan.id, VerdictName(result_.mrmc->verdict),
+                                    result_.mrmc->reason));
     }
     bool concern = false;
     for (const auto& subgroup : result_.subgroups) {

@@ -108,6 +108,19 @@ struct FailureSliceResult {
   analysis::SliceSearchResult search;
 };
 
+// [mrmc]: the reader study and the verdict on its claim.
+struct MrmcSection {
+  MrmcPlan plan;
+  ReaderStudyAnalysis analysis;
+  stats::MrmcEstimate difference;  // test minus reference, in plan.analysis
+  Verdict verdict = Verdict::kNotEvaluable;
+  std::string reason;
+  bool exploratory = false;
+  // Inconclusive: readers and cases that would reach plan.power if the observed difference
+  // held (empty when it does not favour the claim).
+  std::vector<stats::PowerPlan> needed;
+};
+
 struct StudyResult {
   data::CaseTable table;            // the primary analysis set; indeterminate scores imputed
   analysis::Evaluation evaluation;  // all endpoints' operating points, default methods
@@ -124,6 +137,7 @@ struct StudyResult {
   std::optional<FailureSliceResult> failure_slices;  // [failure_slices]
   std::optional<ShiftSection> shift;                 // [shift]
   std::optional<DeploymentSection> deployment;       // [deployment]
+  std::optional<MrmcSection> mrmc;                   // [mrmc]
   StudyContext context;
 };
 

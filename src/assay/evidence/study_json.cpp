@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "assay/evidence/mrmc.h"
 #include "assay/evidence/shift.h"
 
 namespace assay::evidence {
@@ -236,6 +237,47 @@ json LabelFreeJson(const LabelFreeSection& section) {
   return out;
 }
 
+// [mrmc]: the reader study (as `assay mrmc` writes it) with the claim and its verdict.
+json MrmcJson(const MrmcSection& section) {
+  json out = ReaderStudyJson(section.analysis);
+  const MrmcPlan& plan = section.plan;
+  const stats::MrmcEstimate& d = section.difference;
+  json claim = {{"id", plan.id},
+                {"test", plan.test},
+                {"reference", plan.reference},
+                {"hypothesis", plan.hypothesis},
+                {"margin", plan.margin},
+                {"analysis", plan.analysis},
+                {"primary", plan.primary},
+                {"exploratory", section.exploratory},
+                {"difference",
+                 {{"estimate", d.estimate},
+                  {"standard_error", d.standard_error},
+                  {"degrees_of_freedom",
+                   std::isfinite(d.degrees_of_freedom) ? json(d.degrees_of_freedom) : json()},
+                  {"p_value", d.p_value},
+                  {"ci",
+                   {{"lower", d.interval.lower},
+                    {"upper", d.interval.upper},
+                    {"level", d.interval.level},
+                    {"method", d.interval.method}}}}},
+                {"verdict", VerdictName(section.verdict)},
+                {"reason", section.reason}};
+  if (section.verdict == Verdict::kInconclusive) {
+    json needed = json::array();
+    for (const stats::PowerPlan& p : section.needed) {
+      if (p.cases == 0) continue;
+      needed.push_back({{"readers", p.readers}, {"cases", p.cases}, {"power", p.power}});
+    }
+    claim["needed"] = {
+        {"power", plan.power},
+        {"basis", "the observed difference, Obuchowski-Rockette random readers and cases"},
+        {"plans", std::move(needed)}};
+  }
+  out["claim"] = std::move(claim);
+  return out;
+}
+
 // [deployment]: strata with coverage, expected performance, risks.
 json DeploymentJson(const DeploymentSection& section) {
   json out = {{"profile", section.profile.empty() ? json(nullptr) : json(section.profile)},
@@ -421,6 +463,7 @@ json StudyToJson(const Protocol& protocol, const StudyResult& study, const RunCo
     document["shift"] = std::move(shift);
   }
   if (study.deployment) document["deployment"] = DeploymentJson(*study.deployment);
+  if (study.mrmc) document["mrmc"] = MrmcJson(*study.mrmc);
   document["gates"] = std::move(gates);
   document["endpoints"] = std::move(endpoints);
   document["subgroup_results"] = std::move(subgroups);
@@ -464,6 +507,20 @@ std::string FormatStudySummary(const Protocol& protocol, const StudyResult& stud
           "counted against the model, {:.3f} with every one counted correct\n",
           "", "", "", endpoint.bounding[0].finding->estimate,
           endpoint.bounding[1].finding->estimate);
+    }
+  }
+  if (study.mrmc) {
+    const MrmcSection& section = *study.mrmc;
+    out += fmt::format("\nReader study:\n  {:<28} {:<10} {} {}\n", section.plan.id,
+                       section.plan.primary ? "primary" : "secondary",
+                       Painted(VerdictName(section.verdict), 14, colour), section.reason);
+    for (const stats::PowerPlan& p : section.needed) {
+      if (p.cases == 0) continue;
+      out += fmt::format(
+          "  {:<28} {:<10} {:<14} a study of {} readers x {} cases would have "
+          "power {:.2f} if the difference held\n",
+          "", "", "", p.readers, p.cases, p.power);
+      break;
     }
   }
   out += "\nGates:\n";

@@ -820,11 +820,116 @@ std::optional<Section> DeploymentSection(ReportContext& context) {
   return Section{"deployment", "Deployment readiness", std::move(body)};
 }
 
+// One analysis of a reader study as table rows: its test, then each difference and modality.
+std::string MrmcTestRows(const json& test, const std::string& title) {
+  const json& ddf = Member(test, "denominator_df");
+  std::string rows =
+      Row({"<b>" + title + "</b>",
+           fmt::format("{} = {}", ValueOr(test, "test", "") == "f" ? "F" : "&chi;&sup2;",
+                       Number(Member(test, "statistic"), 4)),
+           fmt::format("df {}{}", Number(Member(test, "numerator_df"), 0),
+                       ddf.is_number() ? ", " + Number(ddf, 2) : ""),
+           "p = " + Number(Member(test, "p_value"), 4), "", ""});
+  for (const json* list : {&Member(test, "differences"), &Member(test, "modalities")}) {
+    for (const auto& e : *list) {
+      const json& df = Member(e, "degrees_of_freedom");
+      rows += Row({"&nbsp;&nbsp;" + Text(Member(e, "label")), Number(Member(e, "estimate"), 4),
+                   "SE " + Number(Member(e, "standard_error"), 4),
+                   Member(e, "p_value").is_number() ? "p = " + Number(Member(e, "p_value"), 4) : "",
+                   Interval(Member(e, "ci")), df.is_number() ? "df " + Number(df, 2) : "normal"});
+    }
+  }
+  return rows;
+}
+
+std::optional<Section> MrmcSection(ReportContext& context) {
+  const json& mrmc = Member(context.evidence, "mrmc");
+  if (!mrmc.is_object()) return std::nullopt;
+  const json& design = Member(mrmc, "design");
+  const json& claim = Member(mrmc, "claim");
+  std::string body = fmt::format(
+      "<p>The reader study <b>{}</b>: {} readers, {} cases ({} positive, {} negative), every "
+      "reader reading every case under each modality. Figure of merit: {}; covariance: {}.</p>\n",
+      FileName(Member(mrmc, "ratings")), Number(Member(design, "readers")),
+      Number(Member(design, "cases")), Number(Member(design, "positive_cases")),
+      Number(Member(design, "negative_cases")), Text(Member(mrmc, "figure_of_merit")),
+      Text(Member(mrmc, "covariance")));
+  if (claim.is_object()) {
+    body += fmt::format("<p>Claim <b>{}</b> ({}): {} {}.</p>\n", Text(Member(claim, "id")),
+                        ValueOr(claim, "primary", false) ? "primary" : "secondary",
+                        Badge(ValueOr(claim, "verdict", "")), Text(Member(claim, "reason")));
+    const json& needed = Member(Member(claim, "needed"), "plans");
+    if (needed.is_array() && !needed.empty()) {
+      std::vector<std::string> plans;
+      for (const auto& p : needed) {
+        plans.push_back(fmt::format("{} readers &times; {} cases", Number(Member(p, "readers")),
+                                    Number(Member(p, "cases"))));
+        if (plans.size() == 4) break;
+      }
+      body += fmt::format(
+          "<p>If the observed difference held, these studies would reach the planned power: "
+          "{}.</p>\n",
+          fmt::join(plans, "; "));
+    }
+  }
+  body += Plot(context, ReaderFiguresSpec(context.evidence));
+  const json& oror = Member(mrmc, "obuchowski_rockette");
+  body += "<h3>Obuchowski&ndash;Rockette analysis</h3>\n<table>\n" +
+          Row({"analysis / estimate", "statistic or estimate", "df or SE", "p", "interval", "df"},
+              true);
+  body += MrmcTestRows(Member(oror, "random_readers_random_cases"),
+                       "Random readers, random cases (Hillis df)");
+  body += MrmcTestRows(Member(oror, "fixed_readers"), "Fixed readers, random cases");
+  body += MrmcTestRows(Member(oror, "fixed_cases"), "Random readers, fixed cases");
+  body += "</table>\n";
+  const json& components = Member(oror, "components");
+  const json& squares = Member(oror, "mean_squares");
+  body += "<h3>ANOVA of the reader &times; modality figures</h3>\n<table>\n" +
+          Row({"source", "mean square"}, true) +
+          Row({"modality (T)", Number(Member(squares, "t"), 6)}) +
+          Row({"reader (R)", Number(Member(squares, "r"), 6)}) +
+          Row({"T &times; R", Number(Member(squares, "tr"), 6)}) + "</table>\n<table>\n" +
+          Row({"variance component", "estimate"}, true);
+  const std::pair<const char*, const char*> names[] = {{"var_r", "Var(R)"},
+                                                       {"var_tr", "Var(T&times;R)"},
+                                                       {"error", "Var(error)"},
+                                                       {"cov1", "Cov1 (same reader)"},
+                                                       {"cov2", "Cov2 (same modality)"},
+                                                       {"cov3", "Cov3"}};
+  for (const auto& [name, label] : names) {
+    body += Row({label, Number(Member(components, name), 6)});
+  }
+  body += "</table>\n";
+  if (const json& dbm = Member(mrmc, "dorfman_berbaum_metz"); dbm.is_object()) {
+    const json& random = Member(dbm, "random_readers_random_cases");
+    body += fmt::format(
+        "<p class=\"muted\">Dorfman&ndash;Berbaum&ndash;Metz on jackknife pseudovalues, random "
+        "readers and cases: F = {}, df {} and {}, p = {} (the same test as Obuchowski&ndash;"
+        "Rockette with jackknife covariance).</p>\n",
+        Number(Member(random, "statistic"), 4), Number(Member(random, "numerator_df"), 0),
+        Number(Member(random, "denominator_df"), 2), Number(Member(random, "p_value"), 4));
+  }
+  if (const json& standalone = Member(mrmc, "standalone"); standalone.is_object()) {
+    body +=
+        "<h3>Standalone AI against the readers</h3>\n<table>\n" +
+        Row({"modality", "panel", "standalone", "panel &minus; standalone", "interval", "p"}, true);
+    for (const auto& c : Member(standalone, "comparisons")) {
+      const json& random = Member(c, "random_readers_random_cases");
+      body += Row({Text(Member(c, "modality")), Number(Member(c, "panel"), 4),
+                   Number(Member(c, "standalone"), 4), Number(Member(random, "estimate"), 4),
+                   Interval(Member(random, "ci")), Number(Member(random, "p_value"), 4)});
+    }
+    body += "</table>\n";
+  }
+  return Section{"mrmc", "Reader study", std::move(body)};
+}
+
 // The report's sections, in reading order. A later capability adds its builder here.
 constexpr SectionBuilder kSections[] = {
-    SummarySection, IdentitySection,    CaseFlowSection, AuditSection,  EndpointSection,
-    RocSection,     CalibrationSection, SubgroupSection, StressSection, FailureSliceSection,
-    ShiftSection,   DeploymentSection,  ScoreSection,    CountSection,  MethodsSection,
+    SummarySection,    IdentitySection, CaseFlowSection,     AuditSection,
+    EndpointSection,   MrmcSection,     RocSection,          CalibrationSection,
+    SubgroupSection,   StressSection,   FailureSliceSection, ShiftSection,
+    DeploymentSection, ScoreSection,    CountSection,        MethodsSection,
 };
 
 constexpr const char* kStyle = R"(

@@ -511,4 +511,57 @@ json CoverageSpec(const json& evidence) {
   return spec;
 }
 
+json ReaderFiguresSpec(const json& evidence) {
+  const json& mrmc = Member(evidence, "mrmc");
+  json readers = json::array(), means = json::array();
+  for (const auto& reader : Member(mrmc, "readers")) {
+    for (const auto& [modality, value] : Member(reader, "figures").items()) {
+      readers.push_back(
+          {{"reader", ValueOr(reader, "reader", "")}, {"modality", modality}, {"value", value}});
+    }
+  }
+  const json& random = Member(Member(mrmc, "obuchowski_rockette"), "random_readers_random_cases");
+  for (const auto& m : Member(random, "modalities")) {
+    const json& ci = Member(m, "ci");
+    means.push_back({{"modality", ValueOr(m, "label", "")},
+                     {"value", Member(m, "estimate")},
+                     {"lower", Member(ci, "lower")},
+                     {"upper", Member(ci, "upper")}});
+  }
+  if (readers.empty()) return nullptr;
+  const std::string figure = ValueOr(mrmc, "figure_of_merit", "auc");
+  json spec = Base("Reader-level " + figure,
+                   "Each reader's " + figure +
+                       " under each modality (grey lines), and the reader average with its "
+                       "interval for random readers and cases (black)");
+  spec["width"] = 360;
+  spec["height"] = 260;
+  const json x = {
+      {"field", "modality"}, {"type", "nominal"}, {"sort", nullptr}, {"axis", {{"labelAngle", 0}}}};
+  const json y = {{"field", "value"},
+                  {"type", "quantitative"},
+                  {"title", figure},
+                  {"scale", {{"zero", false}}}};
+  spec["layer"] = json::array(
+      {{{"data", {{"values", readers}}},
+        {"mark", {{"type", "line"}, {"point", true}, {"color", "#999999"}}},
+        {"encoding",
+         {{"x", x},
+          {"y", y},
+          {"detail", {{"field", "reader"}}},
+          {"tooltip", json::array({{{"field", "reader"}},
+                                   {{"field", "modality"}},
+                                   {{"field", "value"}, {"format", ".4f"}}})}}}},
+       {{"data", {{"values", means}}},
+        {"mark", {{"type", "errorbar"}, {"color", "black"}, {"thickness", 2}}},
+        {"encoding",
+         {{"x", x},
+          {"y", {{"field", "lower"}, {"type", "quantitative"}, {"title", figure}}},
+          {"y2", {{"field", "upper"}}}}}},
+       {{"data", {{"values", means}}},
+        {"mark", {{"type", "point"}, {"filled", true}, {"color", "black"}, {"size", 80}}},
+        {"encoding", {{"x", x}, {"y", y}}}}});
+  return spec;
+}
+
 }  // namespace assay::report

@@ -88,4 +88,8 @@ nlohmann::json StressSpec(const nlohmann::json& evidence, const std::string& end
 // by coverage, with each stratum's estimate and cases. Null without `deployment`.
 nlohmann::json CoverageSpec(const nlohmann::json& evidence);
 
+// [mrmc]: each reader's figure of merit under each modality, a line per reader, with the
+// reader-averaged figure and its interval (random readers and cases); null without it.
+nlohmann::json ReaderFiguresSpec(const nlohmann::json& evidence);
+
 }  // namespace assay::report

@@ -187,6 +187,19 @@ TEST(VanDyke, ObuchowskiRocketteDeLongAndUnbiased) {
   ExpectPrinted(unbiased->random.modalities[1].degrees_of_freedom, "12.53391", "df 2");
 }
 
+// Gallas's U-statistic variance of the reader-averaged AUC is, for a fully crossed design and
+// when no max(., 0) clips, the random-readers, random-cases OR variance with the unbiased
+// covariance: its standard errors are [MRMCaov]'s unbiased ones.
+TEST(VanDyke, GallasVarianceIsTheUnbiasedObuchowskiRockette) {
+  auto gallas = GallasVariance(VanDyke(), {});
+  ASSERT_TRUE(gallas.ok()) << gallas.status().message();
+  ASSERT_EQ(gallas->size(), 3U);  // 1, 2, 1 - 2
+  ExpectPrinted(std::sqrt((*gallas)[0].variance), "0.0330712", "SE 1");
+  ExpectPrinted(std::sqrt((*gallas)[1].variance), "0.0214912", "SE 2");
+  ExpectPrinted(std::sqrt((*gallas)[2].variance), "0.02067154", "SE 1 - 2");
+  ExpectPrinted((*gallas)[2].estimate, "-0.04380032", "difference");
+}
+
 TEST(VanDyke, SensitivityAtARatingThreshold) {
   // [MRMCaov] binary sensitivity, rating >= 3, jackknife: F 6.689493, df2 15.71732.
   auto result =

@@ -18,25 +18,6 @@ namespace {
 
 constexpr std::uint64_t kReweightPurpose = PurposeId("deployment_reweight_bootstrap");
 
-// Poisson(1) by inversion of its cumulative distribution; a table because Boost's sampler
-// costs a transcendental call per case and the bootstrap draws one weight per case.
-std::uint32_t PoissonOne(RandomStream& stream) {
-  static const std::array<double, 16> cumulative = [] {
-    std::array<double, 16> table{};
-    double term = std::exp(-1.0), sum = 0.0;
-    for (std::size_t k = 0; k < table.size(); ++k) {
-      sum += term;
-      table[k] = sum;
-      term /= static_cast<double>(k + 1);
-    }
-    return table;
-  }();
-  const double u = stream.NextUniform();
-  std::uint32_t k = 0;
-  while (k + 1 < cumulative.size() && u >= cumulative[k]) ++k;
-  return k;
-}
-
 bool Positive(const std::string& metric) { return metric == "sensitivity"; }
 
 // Smallest total n >= current with an interval half-width of at most `width` if the

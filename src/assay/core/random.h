@@ -10,6 +10,9 @@
 // offers a counter-based generator. Thread-safe: a Stream is a small value.
 #pragma once
 
+#include <array>
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -70,5 +73,25 @@ class RandomStream {
  private:
   std::uint64_t state_;
 };
+
+// A Poisson(1) count from `stream`, by inversion of its distribution function (a table of 20
+// cumulative probabilities; a count above 19 has probability below 1e-19): the weight of one
+// case in a Poisson bootstrap, without Boost's sampler's transcendental call per draw.
+inline std::uint32_t PoissonOne(RandomStream& stream) {
+  static const std::array<double, 20> kCumulative = [] {
+    std::array<double, 20> cumulative{};
+    double term = std::exp(-1.0), sum = 0.0;
+    for (std::size_t k = 0; k < cumulative.size(); ++k) {
+      sum += term;
+      cumulative[k] = sum;
+      term /= static_cast<double>(k + 1);
+    }
+    return cumulative;
+  }();
+  const double u = stream.NextUniform();
+  std::uint32_t k = 0;
+  while (k + 1 < kCumulative.size() && u >= kCumulative[k]) ++k;
+  return k;
+}
 
 }  // namespace assay

@@ -40,24 +40,6 @@ double Ratio(double numerator, double denominator) {
   return denominator > 0.0 ? numerator / denominator : kNaN;
 }
 
-// A Poisson(1) count by inversion of its distribution function.
-std::uint32_t PoissonOne(RandomStream& stream) {
-  static const std::array<double, 20> kCumulative = [] {
-    std::array<double, 20> cumulative{};
-    double term = std::exp(-1.0), sum = 0.0;
-    for (std::size_t k = 0; k < cumulative.size(); ++k) {
-      sum += term;
-      cumulative[k] = sum;
-      term /= static_cast<double>(k + 1);
-    }
-    return cumulative;
-  }();
-  const double u = stream.NextUniform();
-  std::uint32_t k = 0;
-  while (k + 1 < kCumulative.size() && u >= kCumulative[k]) ++k;
-  return k;
-}
-
 // --- input checks ------------------------------------------------------------
 
 Status CheckOptions(const LabelFreeOptions& options) {

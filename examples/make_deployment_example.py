@@ -8,6 +8,9 @@ probability, drawn as make_triage_example.py draws them, but with the hospital's
 own mix: mostly "Vendor C" (where the model is planted to be weaker), older
 patients, and a vendor the evidence never saw ("Vendor D"). Reproducible: the seed
 is fixed, and the file is committed alongside this script.
+
+Usage: make_deployment_example.py [OUT.csv [TRUTH.csv]]; TRUTH.csv gets each study's hidden
+truth, which the tests use to measure the estimates made without it.
 """
 import csv
 import math
@@ -16,7 +19,7 @@ import sys
 
 rng = random.Random(20261204)
 vendors = [("Vendor A", 0.15), ("Vendor B", 0.20), ("Vendor C", 0.58), ("Vendor D", 0.07)]
-rows = []
+rows, truth = [], []
 for study in range(1, 1201):
     u, vendor = rng.random(), vendors[-1][0]
     for name, share in vendors:
@@ -27,6 +30,7 @@ for study in range(1, 1201):
     diseased = rng.random() < 0.3
     separation = 1.0 if vendor in ("Vendor C", "Vendor D") else 2.2
     latent = rng.gauss(separation if diseased else 0.0, 1.0) - 1.2
+    truth.append("pneumothorax" if diseased else "normal")
     rows.append({
         "study_id": f"H{study:04d}",
         "vendor": vendor,
@@ -40,3 +44,9 @@ with open(out, "w", newline="") as handle:
     writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
+# The hidden truth, for tests that measure estimates made without it (not committed).
+if len(sys.argv) > 2:
+    with open(sys.argv[2], "w", newline="") as handle:
+        handle.write("study_id,truth\n")
+        for row, value in zip(rows, truth):
+            handle.write(f"{row['study_id']},{value}\n")

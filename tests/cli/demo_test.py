@@ -87,6 +87,23 @@ if result.returncode == 0:
     label_free = deployment["label_free"]["estimates"][0]["cbpe"]
     check(0 < label_free["specificity"]["estimate"] < 1, "no label-free estimate")
     check("realized at the site" in result.stdout, "the site's hidden truth is not compared")
+    # CBPE calibrated vendor by vendor: the vendor the evidence never saw takes the pooled map,
+    # and the specificity interval covers the site's specificity computed here from its hidden
+    # truth and the model's scores.
+    strata = {x["level"]: x["map"] for x in
+              deployment["label_free"]["calibrate_by"]["strata"]}
+    check(strata.get("Carestream") == "pooled" and strata.get("Fujifilm") == "own",
+          f"calibration maps {strata}")
+    with open(os.path.join(demo, "site", "ground_truth.csv"), newline="") as f:
+        lesion = {row["study"]: row["true_finding"] == "lesion" for row in csv.DictReader(f)}
+    with open(os.path.join(demo, "site_predictions.csv"), newline="") as f:
+        scored = [(lesion[row["StudyInstanceUID"]], float(row["score"]))
+                  for row in csv.DictReader(f) if row["output_status"] == "ok"]
+    negatives = [score for positive, score in scored if not positive]
+    realized = sum(score < 0.5 for score in negatives) / len(negatives)
+    spec = label_free["specificity"]["ci"]
+    check(spec["lower"] <= realized <= spec["upper"],
+          f"CBPE specificity {spec} misses the site's {realized}")
 
     # A rerun replaces the demo's own folder.
     again = run("demo", "--out", demo)

@@ -209,6 +209,70 @@ sections = html[html.find('id="shift"'):html.find("</section>", html.find('id="d
 check("triage_deployment.csv" in sections and EXAMPLES not in sections,
       "the report names the profile's file, not the folder it is in")
 
+# 1b. deployment.calibrate_by = "vendor": each vendor's map fitted (scikit-learn here) on the
+# evidence's cases of that vendor, the pooled map for the vendor the evidence never saw; CBPE
+# from those probabilities. Against the site's hidden truth (the example's generator writes it
+# on request): the stratified estimate of sensitivity is nearer the truth than the pooled one,
+# and its specificity interval covers the truth.
+truth_file = os.path.join(work, "site_truth.csv")
+regenerated = os.path.join(work, "site.csv")
+made = subprocess.run(["/usr/bin/python3", os.path.join(EXAMPLES, "make_deployment_example.py"),
+                       regenerated, truth_file], capture_output=True, text=True)
+check(made.returncode == 0, f"the example generator failed: {made.stderr}")
+check(open(regenerated).read() == open(os.path.join(EXAMPLES, "triage_deployment.csv")).read(),
+      "the example generator no longer writes the committed profile")
+hidden = {r["study_id"]: r["truth"] == "pneumothorax" for r in read(truth_file)}
+site_truth = np.array([hidden[r["study_id"]] for r in profile])
+realized_sensitivity = float(np.mean(called[site_truth]))
+realized_specificity = float(np.mean(~called[~site_truth]))
+protocol = write_protocol("calibrate_by.toml", f"""
+[deployment]
+profile = "{os.path.join(EXAMPLES, 'triage_deployment.csv')}"
+strata = ["vendor"]
+score = "score"
+calibrate_by = "vendor"
+""")
+result = run("run", protocol, "--out", "stratified")
+check(result.returncode == 0, f"calibrate_by run: {result.stderr}")
+if result.returncode == 0:
+    stratified = json.load(open(os.path.join(work, "stratified", "evidence.json")))
+    try:
+        jsonschema.validate(stratified, schema)
+    except jsonschema.ValidationError as error:
+        failures.append(f"calibrate_by evidence.json is not valid: {error.message}")
+    free = stratified["deployment"]["label_free"]
+    strata = {s["level"]: s for s in free["calibrate_by"]["strata"]}
+    check(strata["Vendor D"]["map"] == "pooled" and strata["Vendor C"]["map"] == "own",
+          f"maps {strata}")
+    from sklearn.linear_model import LogisticRegression
+    q = np.zeros(len(profile))
+    site_vendor = np.array([r["vendor"] for r in profile])
+    pooled = LogisticRegression(penalty=None, solver="newton-cg", tol=1e-12).fit(
+        logit(score[own]).reshape(-1, 1), truth[own])
+    for level in np.unique(site_vendor):
+        rows = own & (vendor == level)
+        fit = pooled
+        if strata[level]["map"] == "own":
+            fit = LogisticRegression(penalty=None, solver="newton-cg", tol=1e-12).fit(
+                logit(score[rows]).reshape(-1, 1), truth[rows])
+            check(abs(fit.coef_[0][0] - strata[level]["slope"]) < 1e-5,
+                  f"{level}: slope {strata[level]['slope']} vs scikit-learn {fit.coef_[0][0]}")
+        at = site_vendor == level
+        q[at] = fit.predict_proba(logit(site_score[at]).reshape(-1, 1))[:, 1]
+    estimates = free["estimates"][0]["cbpe"]
+    want = float(np.sum(q * called) / np.sum(q))
+    check(abs(estimates["sensitivity"]["estimate"] - want) < 1e-5,
+          f"stratified CBPE sensitivity {estimates['sensitivity']['estimate']} vs {want}")
+    pooled_error = abs(got["estimate"] - realized_sensitivity)
+    stratified_error = abs(estimates["sensitivity"]["estimate"] - realized_sensitivity)
+    print(f"site's hidden sensitivity {realized_sensitivity:.3f}: CBPE pooled {got['estimate']:.3f}"
+          f", by vendor {estimates['sensitivity']['estimate']:.3f}")
+    check(stratified_error < pooled_error,
+          f"calibrating by vendor does not help: {stratified_error} vs {pooled_error}")
+    spec = estimates["specificity"]["ci"]
+    check(spec["lower"] <= realized_specificity <= spec["upper"],
+          f"specificity interval {spec} misses the hidden {realized_specificity}")
+
 # 2. A declared mix, no profile.
 protocol = write_protocol("mix.toml", """
 [deployment]

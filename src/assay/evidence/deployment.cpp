@@ -204,19 +204,66 @@ Result<analysis::DeploymentDimension> BuildDimension(
 }
 
 // CBPE and ATC on the profile's scores, with the evidence's own-score cases as reference.
+// deployment.calibrate_by: each level's target probabilities from a map fitted on the
+// evidence's cases of that level, or from the pooled map where the level has too few.
+std::vector<double> StratifiedProbabilities(
+    const stats::ReferenceCalibration& pooled, std::span<const double> reference_score,
+    std::span<const std::uint8_t> reference_truth, std::span<const std::uint32_t> reference_level,
+    std::span<const double> target_score, std::span<const std::uint32_t> target_level,
+    const std::vector<std::string>& levels, LabelFreeSection& section) {
+  std::vector<double> probability(target_score.size());
+  for (std::uint32_t level = 0; level < levels.size(); ++level) {
+    CalibrationStratum stratum;
+    stratum.level = levels[level];
+    std::vector<double> scores, targets;
+    std::vector<std::uint8_t> truth;
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < reference_score.size(); ++i) {
+      if (reference_level[i] != level) continue;
+      scores.push_back(reference_score[i]);
+      truth.push_back(reference_truth[i]);
+      (reference_truth[i] == 1 ? stratum.reference_positives : stratum.reference_negatives) += 1;
+    }
+    for (std::size_t i = 0; i < target_score.size(); ++i) {
+      if (target_level[i] != level) continue;
+      rows.push_back(i);
+      targets.push_back(target_score[i]);
+    }
+    stratum.target_cases = rows.size();
+    const stats::ReferenceCalibration* map = &pooled;
+    if (stratum.reference_positives >= kMinimumCalibrationClass &&
+        stratum.reference_negatives >= kMinimumCalibrationClass) {
+      auto own = stats::CheckReferenceCalibration(scores, truth, 0.95);
+      if (own.ok()) {
+        stratum.own_map = true;
+        stratum.calibration = std::move(*own);
+        map = &*stratum.calibration;
+      }
+    }
+    const std::vector<double> mapped = stats::CalibratedProbabilities(*map, targets);
+    for (std::size_t k = 0; k < rows.size(); ++k) probability[rows[k]] = mapped[k];
+    if (stratum.target_cases > 0 || stratum.reference_positives + stratum.reference_negatives > 0)
+      section.calibration_strata.push_back(std::move(stratum));
+  }
+  return probability;
+}
+
 LabelFreeSection EstimateWithoutLabels(const Protocol& protocol, const data::CaseTable& table,
                                        std::span<const std::uint8_t> own_score,
-                                       const analysis::ShiftSample& target) {
+                                       const analysis::ShiftSample& target,
+                                       const analysis::ShiftSample* stratum) {
   LabelFreeSection section;
   section.score_column = *protocol.deployment->score;
   // Scores oriented so that a case is called positive when score >= threshold.
   const double sign = table.direction == data::ScoreDirection::kHigherIsPositive ? 1.0 : -1.0;
   std::vector<double> reference_score, target_score;
   std::vector<std::uint8_t> reference_truth;
+  std::vector<std::uint32_t> reference_level, target_level;
   for (std::size_t i = 0; i < table.size(); ++i) {
     if (own_score[i] == 0) continue;
     reference_score.push_back(sign * table.score[i]);
     reference_truth.push_back(table.truth[i]);
+    if (stratum != nullptr) reference_level.push_back(stratum->reference_codes[i]);
   }
   section.reference_cases = reference_score.size();
   if (!target.numeric) {
@@ -224,9 +271,10 @@ LabelFreeSection EstimateWithoutLabels(const Protocol& protocol, const data::Cas
         fmt::format("the profile's column '{}' does not hold scores (numbers)", target.name);
     return section;
   }
-  for (double value : target.target) {
-    if (std::isfinite(value)) {
-      target_score.push_back(sign * value);
+  for (std::size_t i = 0; i < target.target.size(); ++i) {
+    if (std::isfinite(target.target[i])) {
+      target_score.push_back(sign * target.target[i]);
+      if (stratum != nullptr) target_level.push_back(stratum->target_codes[i]);
     } else {
       ++section.target_missing;
     }
@@ -242,8 +290,15 @@ LabelFreeSection EstimateWithoutLabels(const Protocol& protocol, const data::Cas
     return section;
   }
   section.calibration = *calibration;
-  const std::vector<double> probability =
-      stats::CalibratedProbabilities(*calibration, target_score);
+  std::vector<double> probability;
+  if (stratum != nullptr) {
+    section.calibrate_by = stratum->name;
+    probability =
+        StratifiedProbabilities(*calibration, reference_score, reference_truth, reference_level,
+                                target_score, target_level, stratum->levels, section);
+  } else {
+    probability = stats::CalibratedProbabilities(*calibration, target_score);
+  }
   stats::LabelFreeOptions options;
   options.seed = protocol.seed;
   options.replicates = protocol.bootstrap;
@@ -305,6 +360,9 @@ Result<DeploymentOutcome> AnalyzeDeployment(const Protocol& protocol, const data
     }
   }
   if (protocol.deployment && protocol.deployment->score) add(*protocol.deployment->score);
+  if (protocol.deployment && protocol.deployment->calibrate_by) {
+    add(*protocol.deployment->calibrate_by);
+  }
   if (protocol.shift) {
     for (const std::string& column : protocol.shift->columns) add(column);
   }
@@ -342,6 +400,10 @@ Result<DeploymentOutcome> AnalyzeDeployment(const Protocol& protocol, const data
       }
     }
     if (plan.score) strata_columns.push_back(*plan.score);
+    if (plan.calibrate_by && std::find(strata_columns.begin(), strata_columns.end(),
+                                       *plan.calibrate_by) == strata_columns.end()) {
+      strata_columns.push_back(*plan.calibrate_by);
+    }
     // Without a profile the evidence stands in as the target; only its own side is used.
     const std::string& target = plan.profile ? *plan.profile : evidence->path();
     auto samples = LoadShiftSamples(evidence->path(), target, strata_columns);
@@ -394,8 +456,18 @@ Result<DeploymentOutcome> AnalyzeDeployment(const Protocol& protocol, const data
     if (!readiness.ok()) return readiness.status();
     section.readiness = std::move(readiness).value();
     if (plan.score) {
+      const analysis::ShiftSample* stratum = nullptr;
+      if (plan.calibrate_by) {
+        stratum = by_name.at(*plan.calibrate_by);
+        if (stratum->numeric) {
+          return InvalidInput(fmt::format(
+              "{} line {}, key 'deployment.calibrate_by': column '{}' holds numbers; name a "
+              "categorical column (a vendor, a scanner model)",
+              protocol.path, plan.line, *plan.calibrate_by));
+        }
+      }
       section.label_free =
-          EstimateWithoutLabels(protocol, table, own_score, *by_name.at(*plan.score));
+          EstimateWithoutLabels(protocol, table, own_score, *by_name.at(*plan.score), stratum);
     }
     section.notes.emplace_back(
         "expected performance transports each stratum's prevalence and performance from the "

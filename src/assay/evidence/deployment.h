@@ -40,8 +40,22 @@ struct LabelFreeThreshold {
   double validated_sensitivity = 0.0, validated_specificity = 0.0, validated_accuracy = 0.0;
 };
 
+// deployment.calibrate_by: a level needs this many evidence cases of each class for a
+// calibration map of its own.
+inline constexpr std::uint64_t kMinimumCalibrationClass = 20;
+
+// deployment.calibrate_by: the calibration map used for one level's cases.
+struct CalibrationStratum {
+  std::string level;
+  std::uint64_t reference_positives = 0, reference_negatives = 0, target_cases = 0;
+  bool own_map = false;  // false: too few reference cases of a class, the pooled map used
+  std::optional<stats::ReferenceCalibration> calibration;  // own_map only
+};
+
 struct LabelFreeSection {
   std::string score_column;
+  std::string calibrate_by;  // empty: one map for every case
+  std::vector<CalibrationStratum> calibration_strata;
   std::uint64_t reference_cases = 0;  // evidence cases with a score of the model's own
   std::uint64_t target_cases = 0, target_missing = 0;
   std::optional<stats::ReferenceCalibration> calibration;

@@ -958,9 +958,10 @@ Status ReadDeployment(const ProtocolReader& reader, const toml::table& root, Pro
   if (*found == nullptr) return Status::Ok();
   const toml::table& table = **found;
   constexpr std::string_view kPrefix = "deployment";
-  ASSAY_RETURN_IF_ERROR(reader.CheckKeys(table, kPrefix,
-                                         {"profile", "strata", "bins", "mix", "score",
-                                          "maximum_half_width", "power", "minimum_class_cases"}));
+  ASSAY_RETURN_IF_ERROR(
+      reader.CheckKeys(table, kPrefix,
+                       {"profile", "strata", "bins", "mix", "score", "calibrate_by",
+                        "maximum_half_width", "power", "minimum_class_cases"}));
   DeploymentPlan plan;
   plan.line = static_cast<std::uint64_t>(table.source().begin.line);
   ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "profile", plan.profile));
@@ -983,6 +984,11 @@ Status ReadDeployment(const ProtocolReader& reader, const toml::table& root, Pro
     }
   }
   ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "score", plan.score));
+  ASSAY_RETURN_IF_ERROR(reader.ReadString(table, kPrefix, "calibrate_by", plan.calibrate_by));
+  if (plan.calibrate_by && !plan.score) {
+    return reader.ErrorAt(table, kPrefix, "calibrate_by",
+                          "calibrates the site's scores: set deployment.score too");
+  }
   std::optional<double> value;
   ASSAY_RETURN_IF_ERROR(
       reader.ReadBounded(table, kPrefix, "maximum_half_width", 0.0, true, 0.5, false, value));

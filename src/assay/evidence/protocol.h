@@ -123,6 +123,9 @@ struct DeploymentPlan {
   // Declared shares, by dimension then level, where no profile is given.
   std::map<std::string, std::vector<std::pair<std::string, double>>> mix;
   std::optional<std::string> score;  // the profile's score column: estimates without labels
+  // A categorical column of both tables: CBPE calibrates the scores level by level on the
+  // evidence's cases of that level (the pooled map where a level has too few of either class).
+  std::optional<std::string> calibrate_by;
   double maximum_half_width = 0.10;
   double power = 0.8;
   std::optional<std::uint64_t> minimum_class_cases;  // default: data.minimum_positives

@@ -212,6 +212,25 @@ json LabelFreeJson(const LabelFreeSection& section) {
     }
     out["calibration"] = std::move(calibration);
   }
+  if (!section.calibrate_by.empty()) {
+    json strata = json::array();
+    for (const CalibrationStratum& s : section.calibration_strata) {
+      json stratum = {{"level", s.level},
+                      {"reference_positives", s.reference_positives},
+                      {"reference_negatives", s.reference_negatives},
+                      {"target_cases", s.target_cases},
+                      {"map", s.own_map ? "own" : "pooled"}};
+      if (s.calibration) {
+        stratum["calibrated"] = s.calibration->calibrated;
+        stratum["intercept"] = s.calibration->map_intercept;
+        stratum["slope"] = s.calibration->map_slope;
+      }
+      strata.push_back(std::move(stratum));
+    }
+    out["calibrate_by"] = {{"column", section.calibrate_by},
+                           {"minimum_class_cases", kMinimumCalibrationClass},
+                           {"strata", std::move(strata)}};
+  }
   json estimates = json::array();
   for (const LabelFreeThreshold& e : section.estimates) {
     estimates.push_back({{"endpoints", e.endpoints},

@@ -1,8 +1,10 @@
 // Type I error of the MRMC tests on null reader studies simulated from the Roe-Metz model
 // (Roe & Metz 1997, Acad Radiol 4:298): a case's rating by reader j under modality i is
 //   mu * truth + R_j + TR_ij + C_k + TC_ik + RC_jk + TRC_ijk + e_ijk,
-// every term normal with mean 0, the case terms drawn separately for positive and negative
-// cases, and the same mu under both modalities (the null). Each configuration is simulated
+// every term normal with mean 0; the reader terms R and TR are drawn separately for positive
+// and negative cases (as Roe and Metz do: a reader effect common to both would shift every
+// rating alike and leave the AUC unchanged), and mu is the same under both modalities (the
+// null). Each configuration is simulated
 // `studies` times; the benchmark prints the share of studies whose test rejects at alpha 0.05:
 // Obuchowski-Rockette with jackknife, DeLong and unbiased covariance (random readers and
 // cases, Hillis df), and, as a contrast, the fixed-readers and fixed-cases tests, which are
@@ -58,8 +60,9 @@ stats::MrmcDesign Simulate(const Configuration& c, std::size_t configuration, st
   NormalDraws draws(RandomStream(kSeed, PurposeId("mrmc_null_bench"), configuration, study));
   const std::size_t t = 2, r = c.readers, n = c.positives + c.negatives;
   const double var_e = 1.0 - c.var_c - c.var_tc - c.var_rc - c.var_trc;
-  std::vector<double> reader(r), reader_modality(t * r), case_effect(n), case_modality(t * n),
-      reader_case(r * n);
+  // Reader terms per truth state: [2 * j + truth], [2 * (i * r + j) + truth].
+  std::vector<double> reader(2 * r), reader_modality(2 * t * r), case_effect(n),
+      case_modality(t * n), reader_case(r * n);
   for (double& v : reader) v = std::sqrt(c.var_r) * draws.Next();
   for (double& v : reader_modality) v = std::sqrt(c.var_tr) * draws.Next();
   for (double& v : case_effect) v = std::sqrt(c.var_c) * draws.Next();
@@ -70,8 +73,10 @@ stats::MrmcDesign Simulate(const Configuration& c, std::size_t configuration, st
   for (std::size_t i = 0; i < t; ++i) {
     for (std::size_t j = 0; j < r; ++j) {
       for (std::size_t k = 0; k < n; ++k) {
-        const double mean = k < c.positives ? c.mu : 0.0;
-        ratings.push_back(mean + reader[j] + reader_modality[i * r + j] + case_effect[k] +
+        const std::size_t positive = k < c.positives ? 1 : 0;
+        const double mean = positive == 1 ? c.mu : 0.0;
+        ratings.push_back(mean + reader[2 * j + positive] +
+                          reader_modality[2 * (i * r + j) + positive] + case_effect[k] +
                           case_modality[i * n + k] + reader_case[j * n + k] +
                           std::sqrt(c.var_trc) * draws.Next() + std::sqrt(var_e) * draws.Next());
       }

@@ -28,16 +28,12 @@ struct MrmcArguments {
 Result<stats::MrmcOptions> ParseOptions(const MrmcArguments& arguments) {
   stats::MrmcOptions options;
   options.level = arguments.level;
-  if (arguments.figure == "auc") {
-    options.figure = stats::FigureOfMerit::kAuc;
-  } else if (arguments.figure == "sensitivity") {
-    options.figure = stats::FigureOfMerit::kSensitivity;
-  } else if (arguments.figure == "specificity") {
-    options.figure = stats::FigureOfMerit::kSpecificity;
-  } else {
+  const auto figure = stats::ParseFigureOfMerit(arguments.figure);
+  if (!figure) {
     return InvalidInput(
         fmt::format("--figure '{}' is not one of auc, sensitivity, specificity", arguments.figure));
   }
+  options.figure = *figure;
   if (options.figure != stats::FigureOfMerit::kAuc) {
     if (!arguments.threshold) {
       return InvalidInput(fmt::format(
@@ -46,16 +42,12 @@ Result<stats::MrmcOptions> ParseOptions(const MrmcArguments& arguments) {
     }
     options.threshold = *arguments.threshold;
   }
-  if (arguments.covariance == "jackknife") {
-    options.covariance = stats::MrmcCovariance::kJackknife;
-  } else if (arguments.covariance == "delong") {
-    options.covariance = stats::MrmcCovariance::kDeLong;
-  } else if (arguments.covariance == "unbiased") {
-    options.covariance = stats::MrmcCovariance::kUnbiased;
-  } else {
+  const auto covariance = stats::ParseMrmcCovariance(arguments.covariance);
+  if (!covariance) {
     return InvalidInput(
         fmt::format("--cov '{}' is not one of jackknife, delong, unbiased", arguments.covariance));
   }
+  options.covariance = *covariance;
   return options;
 }
 

@@ -371,10 +371,49 @@ Result<DeploymentOutcome> AnalyzeDeployment(const Protocol& protocol, const data
   auto evidence = TemporaryCsv::Write(*csv);
   if (!evidence.ok()) return evidence.status();
 
+  // The deployment's columns, and the table they are compared with (without a profile the
+  // evidence stands in as the target; only its own side is used).
+  std::vector<std::string> strata_columns;
+  std::string deployment_target;
+  if (protocol.deployment) {
+    const DeploymentPlan& plan = *protocol.deployment;
+    auto add_stratum_column = [&](const std::string& column) {
+      if (std::find(strata_columns.begin(), strata_columns.end(), column) == strata_columns.end())
+        strata_columns.push_back(column);
+    };
+    for (const std::string& dimension : plan.strata) {
+      for (const std::string& column : StratumColumns(dimension)) add_stratum_column(column);
+    }
+    if (plan.score) strata_columns.push_back(*plan.score);
+    if (plan.calibrate_by) add_stratum_column(*plan.calibrate_by);
+    deployment_target = plan.profile ? *plan.profile : evidence->path();
+  }
+  // Each table is read once: when [shift] compares with the deployment's table, the columns
+  // of both sections are loaded together, the shift's first.
+  const bool read_together =
+      protocol.shift && protocol.deployment && protocol.shift->target == deployment_target;
+  std::vector<analysis::ShiftSample> shift_samples, deployment_samples;
+  if (protocol.shift) {
+    std::vector<std::string> wanted = protocol.shift->columns;
+    if (read_together) {
+      for (const std::string& column : strata_columns) {
+        if (std::find(wanted.begin(), wanted.end(), column) == wanted.end())
+          wanted.push_back(column);
+      }
+    }
+    auto loaded = LoadShiftSamples(evidence->path(), protocol.shift->target, wanted);
+    if (!loaded.ok()) return loaded.status();
+    shift_samples = std::move(*loaded);
+  }
+  if (protocol.deployment && !read_together) {
+    auto loaded = LoadShiftSamples(evidence->path(), deployment_target, strata_columns);
+    if (!loaded.ok()) return loaded.status();
+    deployment_samples = std::move(*loaded);
+  }
+
   if (protocol.shift) {
     const ShiftPlan& plan = *protocol.shift;
-    auto samples = LoadShiftSamples(evidence->path(), plan.target, plan.columns);
-    if (!samples.ok()) return samples.status();
+    const std::span<const analysis::ShiftSample> samples(shift_samples.data(), plan.columns.size());
     analysis::ShiftOptions options;
     options.alpha = plan.alpha;
     options.psi_threshold = plan.psi_threshold;
@@ -383,38 +422,24 @@ Result<DeploymentOutcome> AnalyzeDeployment(const Protocol& protocol, const data
     options.seed = protocol.seed;
     ShiftSection section;
     section.target = plan.target;
-    section.result = analysis::CompareCohorts(*samples, options);
+    section.result = analysis::CompareCohorts(samples, options);
     analysis::DomainClassifierOptions domain;
     domain.seed = protocol.seed;
-    section.domain = analysis::ClassifyDomains(*samples, domain);
+    section.domain = analysis::ClassifyDomains(samples, domain);
     outcome.shift = std::move(section);
   }
 
   if (protocol.deployment) {
     const DeploymentPlan& plan = *protocol.deployment;
-    std::vector<std::string> strata_columns;
-    for (const std::string& dimension : plan.strata) {
-      for (const std::string& column : StratumColumns(dimension)) {
-        if (std::find(strata_columns.begin(), strata_columns.end(), column) == strata_columns.end())
-          strata_columns.push_back(column);
-      }
-    }
-    if (plan.score) strata_columns.push_back(*plan.score);
-    if (plan.calibrate_by && std::find(strata_columns.begin(), strata_columns.end(),
-                                       *plan.calibrate_by) == strata_columns.end()) {
-      strata_columns.push_back(*plan.calibrate_by);
-    }
-    // Without a profile the evidence stands in as the target; only its own side is used.
-    const std::string& target = plan.profile ? *plan.profile : evidence->path();
-    auto samples = LoadShiftSamples(evidence->path(), target, strata_columns);
-    if (!samples.ok()) return samples.status();
+    const std::vector<analysis::ShiftSample>& samples =
+        read_together ? shift_samples : deployment_samples;
     std::map<std::string, const analysis::ShiftSample*> by_name;
-    for (const auto& sample : *samples) by_name[sample.name] = &sample;
+    for (const auto& sample : samples) by_name[sample.name] = &sample;
 
     DeploymentSection section;
     section.profile = plan.profile.value_or("");
-    if (plan.profile && !samples->empty()) {
-      const auto& first = samples->front();
+    if (plan.profile && !samples.empty()) {
+      const auto& first = samples.front();
       section.profile_cases = first.numeric ? first.target.size() : first.target_codes.size();
     }
     std::vector<analysis::DeploymentDimension> dimensions;

@@ -8,20 +8,22 @@
 #include <map>
 
 namespace assay::evidence {
-namespace {
 
 using nlohmann::json;
 
-// JSON has no infinity: an unbounded end of an interval is null.
-json Number(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
+json JsonNumber(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
 
 json IntervalJson(const std::optional<stats::Interval>& ci) {
   if (!ci) return nullptr;
-  return {{"lower", Number(ci->lower)},
-          {"upper", Number(ci->upper)},
+  return {{"lower", JsonNumber(ci->lower)},
+          {"upper", JsonNumber(ci->upper)},
           {"level", ci->level},
           {"method", ci->method}};
 }
+
+namespace {
+
+json Number(double value) { return JsonNumber(value); }
 
 json SubgroupJson(const std::optional<analysis::Subgroup>& subgroup) {
   if (!subgroup) return nullptr;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "assay/analysis/evaluation.h"
@@ -20,6 +21,13 @@ struct RunContext {
   std::string command_line;
   nlohmann::json options;  // the options as given
 };
+
+// A number as evidence.json writes it: JSON has no infinity or NaN, so those are null.
+nlohmann::json JsonNumber(double value);
+
+// An interval as evidence.json writes it (lower, upper, level, method; an unbounded end
+// null); null without one.
+nlohmann::json IntervalJson(const std::optional<stats::Interval>& ci);
 
 // One finding or paired comparison as it appears in evidence.json.
 nlohmann::json FindingJson(const analysis::Finding& finding);

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "assay/evidence/evaluation_json.h"
 #include "assay/io/record_source.h"
 
 namespace assay::evidence {
@@ -38,15 +39,8 @@ Result<double> ParseNumber(const io::RecordSource& source, const std::string& co
   return value;
 }
 
-// JSON has no infinity: an unbounded end or degrees of freedom are null.
-json Number(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
-
-json IntervalJson(const stats::Interval& interval) {
-  return {{"lower", Number(interval.lower)},
-          {"upper", Number(interval.upper)},
-          {"level", interval.level},
-          {"method", interval.method}};
-}
+// JSON has no infinity: unbounded degrees of freedom are null.
+json Number(double value) { return JsonNumber(value); }
 
 json EstimateJson(const stats::MrmcEstimate& estimate, bool difference) {
   json out = {{"label", estimate.label},

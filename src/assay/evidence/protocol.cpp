@@ -893,18 +893,6 @@ Status ReadEndpoints(const ProtocolReader& reader, const toml::table& root, Prot
           "comparator", fmt::format("'{}' is the model's own score column", *endpoint.comparator));
     }
   }
-  // A primary reader-study claim ([mrmc]) can stand in for a primary endpoint.
-  const toml::table* mrmc = root.get_as<toml::table>("mrmc");
-  const toml::node* mrmc_primary = mrmc != nullptr ? mrmc->get("primary") : nullptr;
-  const bool primary_reader_study =
-      mrmc != nullptr && (mrmc_primary == nullptr || mrmc_primary->value_or(false));
-  if (!primary_reader_study &&
-      std::none_of(protocol.endpoints.begin(), protocol.endpoints.end(),
-                   [](const EndpointSpec& endpoint) { return endpoint.primary; })) {
-    return reader.Error((*endpoints)->source(), "endpoints",
-                        "no primary endpoint: set primary = true on at least one endpoint "
-                        "(or on [mrmc])");
-  }
   if (protocol.combine == "holm") {
     const EndpointSpec* first = nullptr;
     for (const EndpointSpec& endpoint : protocol.endpoints) {
@@ -1134,6 +1122,19 @@ Status ReadShift(const ProtocolReader& reader, const toml::table& root, Protocol
   return Status::Ok();
 }
 
+// At least one primary claim: an endpoint, or the reader study's ([mrmc]). Checked once every
+// section is read; ReadEndpoints has made sure [endpoints] exists.
+Status CheckPrimaryClaim(const ProtocolReader& reader, const toml::table& root,
+                         const Protocol& protocol) {
+  const bool primary_endpoint =
+      std::any_of(protocol.endpoints.begin(), protocol.endpoints.end(),
+                  [](const EndpointSpec& endpoint) { return endpoint.primary; });
+  if (primary_endpoint || (protocol.mrmc && protocol.mrmc->primary)) return Status::Ok();
+  return reader.Error(root.get("endpoints")->source(), "endpoints",
+                      "no primary endpoint: set primary = true on at least one endpoint "
+                      "(or on [mrmc])");
+}
+
 // [mrmc]: the reader study, the claim on its difference and how it is analysed.
 Status ReadMrmc(const ProtocolReader& reader, const toml::table& root, Protocol& protocol) {
   auto found = reader.ReadTable(root, "", "mrmc");
@@ -1179,9 +1180,7 @@ Status ReadMrmc(const ProtocolReader& reader, const toml::table& root, Protocol&
   constexpr std::array<std::string_view, 3> kFigures = {"auc", "sensitivity", "specificity"};
   std::string figure = "auc";
   ASSAY_RETURN_IF_ERROR(reader.ReadChoice(table, kPrefix, "figure", kFigures, figure));
-  plan.options.figure = figure == "auc"           ? stats::FigureOfMerit::kAuc
-                        : figure == "sensitivity" ? stats::FigureOfMerit::kSensitivity
-                                                  : stats::FigureOfMerit::kSpecificity;
+  plan.options.figure = *stats::ParseFigureOfMerit(figure);  // one of kFigures
   std::optional<double> value;
   ASSAY_RETURN_IF_ERROR(reader.ReadNumber(table, kPrefix, "threshold", value));
   if (plan.options.figure == stats::FigureOfMerit::kAuc && value) {
@@ -1194,9 +1193,7 @@ Status ReadMrmc(const ProtocolReader& reader, const toml::table& root, Protocol&
   constexpr std::array<std::string_view, 3> kCovariances = {"jackknife", "delong", "unbiased"};
   std::string covariance = "jackknife";
   ASSAY_RETURN_IF_ERROR(reader.ReadChoice(table, kPrefix, "covariance", kCovariances, covariance));
-  plan.options.covariance = covariance == "jackknife" ? stats::MrmcCovariance::kJackknife
-                            : covariance == "delong"  ? stats::MrmcCovariance::kDeLong
-                                                      : stats::MrmcCovariance::kUnbiased;
+  plan.options.covariance = *stats::ParseMrmcCovariance(covariance);  // one of kCovariances
   value.reset();
   ASSAY_RETURN_IF_ERROR(reader.ReadBounded(table, kPrefix, "level", 0.5, false, 1.0, true, value));
   if (value) plan.options.level = *value;
@@ -1436,6 +1433,7 @@ Result<Protocol> LoadProtocol(const std::string& path) {
   ASSAY_RETURN_IF_ERROR(ReadDeployment(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadShift(reader, *root, protocol));
   ASSAY_RETURN_IF_ERROR(ReadMrmc(reader, *root, protocol));
+  ASSAY_RETURN_IF_ERROR(CheckPrimaryClaim(reader, *root, protocol));
   return protocol;
 }
 

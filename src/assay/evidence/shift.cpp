@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "assay/data/case_table.h"
+#include "assay/evidence/evaluation_json.h"
 #include "assay/io/record_source.h"
 
 namespace assay::evidence {
@@ -277,14 +278,6 @@ Result<EmbeddingShift> CompareEmbeddings(const std::string& reference, const std
 }
 
 namespace {
-
-nlohmann::json IntervalJson(const stats::Interval& interval) {
-  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
-  return {{"lower", number(interval.lower)},
-          {"upper", number(interval.upper)},
-          {"level", interval.level},
-          {"method", interval.method}};
-}
 
 nlohmann::json DomainJson(const analysis::DomainClassifierResult& domain) {
   nlohmann::json strongest = nlohmann::json::array();

@@ -28,14 +28,6 @@ const char* HypothesisName(Hypothesis hypothesis) {
   return "goal";
 }
 
-json IntervalJson(const std::optional<stats::Interval>& interval) {
-  if (!interval) return nullptr;
-  return {{"lower", interval->lower},
-          {"upper", interval->upper},
-          {"level", interval->level},
-          {"method", interval->method}};
-}
-
 json EndpointJson(const EndpointResult& endpoint) {
   const auto& spec = endpoint.spec;
   json out = {
@@ -275,11 +267,7 @@ json MrmcJson(const MrmcSection& section) {
                   {"degrees_of_freedom",
                    std::isfinite(d.degrees_of_freedom) ? json(d.degrees_of_freedom) : json()},
                   {"p_value", d.p_value},
-                  {"ci",
-                   {{"lower", d.interval.lower},
-                    {"upper", d.interval.upper},
-                    {"level", d.interval.level},
-                    {"method", d.interval.method}}}}},
+                  {"ci", IntervalJson(d.interval)}}},
                 {"verdict", VerdictName(section.verdict)},
                 {"reason", section.reason}};
   if (section.verdict == Verdict::kInconclusive) {

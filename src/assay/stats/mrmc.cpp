@@ -351,6 +351,22 @@ std::string MrmcCovarianceName(MrmcCovariance covariance) {
   return "";
 }
 
+std::optional<FigureOfMerit> ParseFigureOfMerit(std::string_view name) {
+  for (FigureOfMerit figure :
+       {FigureOfMerit::kAuc, FigureOfMerit::kSensitivity, FigureOfMerit::kSpecificity}) {
+    if (FigureOfMeritName(figure) == name) return figure;
+  }
+  return std::nullopt;
+}
+
+std::optional<MrmcCovariance> ParseMrmcCovariance(std::string_view name) {
+  for (MrmcCovariance covariance :
+       {MrmcCovariance::kJackknife, MrmcCovariance::kDeLong, MrmcCovariance::kUnbiased}) {
+    if (MrmcCovarianceName(covariance) == name) return covariance;
+  }
+  return std::nullopt;
+}
+
 FigureTable ReaderFigures(const MrmcDesign& design, const MrmcOptions& options) {
   const std::size_t m = design.positive_count(), n = design.negative_count();
   FigureTable figures(design.modality_count(), std::vector<double>(design.reader_count()));

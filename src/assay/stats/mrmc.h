@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "assay/core/status.h"
@@ -74,6 +75,9 @@ enum class MrmcCovariance { kJackknife, kDeLong, kUnbiased };
 
 std::string FigureOfMeritName(FigureOfMerit figure);
 std::string MrmcCovarianceName(MrmcCovariance covariance);
+// The inverses of the names above; none for any other text.
+std::optional<FigureOfMerit> ParseFigureOfMerit(std::string_view name);
+std::optional<MrmcCovariance> ParseMrmcCovariance(std::string_view name);
 
 struct MrmcOptions {
   FigureOfMerit figure = FigureOfMerit::kAuc;
